@@ -1,0 +1,162 @@
+//! Calendar dates as days since 1970-01-01 (the Arrow `Date32` representation), with conversions
+//! that need no platform clock or time-zone database, so every face computes the same dates.
+
+use crate::error::{Error, Result};
+
+/// Days since 1970-01-01. Negative before 1970.
+pub type Day = i32;
+
+/// Earliest date accepted in source tables (1900-01-01): anything before is a data error.
+pub const MIN_DAY: Day = -25_567;
+/// Latest date accepted in source tables (2099-12-31).
+pub const MAX_DAY: Day = 47_481;
+
+/// Days since 1970-01-01 of a civil date (proleptic Gregorian). `month` 1–12, `day` 1–31.
+pub fn from_ymd(year: i32, month: u32, day: u32) -> Day {
+    // Howard Hinnant's days_from_civil.
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = if y >= 0 { y } else { y - 399 } / 400;
+    let yoe = (y - era * 400) as i64;
+    let m = month as i64;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + day as i64 - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    (era as i64 * 146_097 + doe - 719_468) as Day
+}
+
+/// Civil date `(year, month, day)` of a [`Day`].
+pub fn to_ymd(days: Day) -> (i32, u32, u32) {
+    let z = days as i64 + 719_468;
+    let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    ((if m <= 2 { y + 1 } else { y }) as i32, m, d)
+}
+
+/// Calendar year of a [`Day`].
+pub fn year(days: Day) -> i32 {
+    to_ymd(days).0
+}
+
+/// Whether `year` is a leap year.
+pub fn is_leap(year: i32) -> bool {
+    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+}
+
+/// Number of days in a month.
+pub fn days_in_month(year: i32, month: u32) -> u32 {
+    match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if is_leap(year) => 29,
+        _ => 28,
+    }
+}
+
+/// ISO 8601 text (`2021-03-09`) of a [`Day`].
+pub fn format(days: Day) -> String {
+    let (y, m, d) = to_ymd(days);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// Whole years between a birth date and a date (age in completed years).
+pub fn age_at(birth: Day, at: Day) -> i32 {
+    let (by, bm, bd) = to_ymd(birth);
+    let (y, m, d) = to_ymd(at);
+    let mut age = y - by;
+    if (m, d) < (bm, bd) {
+        age -= 1;
+    }
+    age
+}
+
+/// Parse a date as found in SNDS extracts: ISO (`2021-03-09`, optionally followed by a time),
+/// French (`09/03/2021`), compact (`20210309`) or SAS (`09MAR2021`, optionally `:00:00:00`).
+/// The result must lie in [`MIN_DAY`]..=[`MAX_DAY`].
+pub fn parse(text: &str) -> Result<Day, String> {
+    let t = text.trim();
+    let bad = || format!("expected a date such as 2021-03-09 or 09/03/2021, found {t:?}");
+    let num = |s: &str| -> Result<u32, String> {
+        if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(bad());
+        }
+        s.parse::<u32>().map_err(|_| bad())
+    };
+    let (y, m, d) = if t.len() >= 10 && t.as_bytes()[4] == b'-' && t.as_bytes()[7] == b'-' {
+        (num(&t[0..4])?, num(&t[5..7])?, num(&t[8..10])?)
+    } else if t.len() >= 10 && t.as_bytes()[2] == b'/' && t.as_bytes()[5] == b'/' {
+        (num(&t[6..10])?, num(&t[3..5])?, num(&t[0..2])?)
+    } else if t.len() == 8 && t.bytes().all(|b| b.is_ascii_digit()) {
+        (num(&t[0..4])?, num(&t[4..6])?, num(&t[6..8])?)
+    } else if t.len() >= 9 && t.is_char_boundary(9) {
+        const MONTHS: [&str; 12] = [
+            "JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC",
+        ];
+        let mon = t[2..5].to_ascii_uppercase();
+        let m = MONTHS.iter().position(|x| *x == mon).ok_or_else(bad)? as u32 + 1;
+        (num(&t[5..9])?, m, num(&t[0..2])?)
+    } else {
+        return Err(bad());
+    };
+    if !(1..=12).contains(&m) || d == 0 || d > days_in_month(y as i32, m) {
+        return Err(format!("{t:?} is not a valid calendar date"));
+    }
+    let day = from_ymd(y as i32, m, d);
+    if !(MIN_DAY..=MAX_DAY).contains(&day) {
+        return Err(format!("date {t:?} is out of range (1900-01-01 to 2099-12-31)"));
+    }
+    Ok(day)
+}
+
+/// Parse a date argument given by a user (ISO form), as an [`Error::InvalidArgument`] on failure.
+pub fn parse_arg(name: &str, text: &str) -> Result<Day> {
+    parse(text).map_err(|m| Error::invalid(format!("{name}: {m}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_days() {
+        // Reference values: 1970-01-01 is day 0; 2000-03-01 is day 11017 (checked by hand:
+        // 30 years * 365 + 7 leap days = 10957 to 2000-01-01, + 31 + 29).
+        assert_eq!(from_ymd(1970, 1, 1), 0);
+        assert_eq!(from_ymd(2000, 1, 1), 10_957);
+        assert_eq!(from_ymd(2000, 3, 1), 10_957 + 31 + 29);
+        assert_eq!(from_ymd(1969, 12, 31), -1);
+        assert_eq!(from_ymd(1900, 1, 1), MIN_DAY);
+        assert_eq!(from_ymd(2099, 12, 31), MAX_DAY);
+    }
+
+    #[test]
+    fn round_trip_every_day() {
+        for d in MIN_DAY..=MAX_DAY {
+            let (y, m, dd) = to_ymd(d);
+            assert_eq!(from_ymd(y, m, dd), d);
+        }
+    }
+
+    #[test]
+    fn parses_snds_forms() {
+        let d = from_ymd(2021, 3, 9);
+        for t in ["2021-03-09", "09/03/2021", "20210309", "09MAR2021", "09mar2021:00:00:00", "2021-03-09 00:00:00"] {
+            assert_eq!(parse(t), Ok(d), "{t}");
+        }
+        assert!(parse("2021-02-30").unwrap_err().contains("not a valid calendar date"));
+        assert!(parse("1850-01-01").unwrap_err().contains("out of range"));
+        assert!(parse("hello").is_err());
+        assert!(parse("").is_err());
+    }
+
+    #[test]
+    fn ages() {
+        let b = from_ymd(1950, 6, 15);
+        assert_eq!(age_at(b, from_ymd(2020, 6, 14)), 69);
+        assert_eq!(age_at(b, from_ymd(2020, 6, 15)), 70);
+    }
+}

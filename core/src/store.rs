@@ -1,0 +1,359 @@
+//! The patient-major event store (PRODUCT.md §3.3).
+//!
+//! Events are sorted by (patient, date) and held column-wise, with one offset per patient, so a
+//! cohort is evaluated in one sequential pass over memory. Each code dictionary is sorted, so a
+//! hierarchical prefix (ATC `A10B`, ICD-10 `E11`, CCAM `DDAF`) is one contiguous id range; drug
+//! packs are sorted by (ATC7, CIP13), so an ATC prefix is a range of pack ids too.
+//!
+//! Per event: date `i32` + code `u32` + kind `u8` + role `u8` + value `i16` = 12 bytes, plus
+//! 4 bytes of offset per patient. Ends are not stored: a stay ends `value` days after its start,
+//! an ALD period `value` days after its start ([`OPEN_END`] when open-ended, clamped beyond).
+
+use std::ops::Range;
+
+use crate::dates::Day;
+use crate::model::{CodeSystem, DictKind, EventKind, Population, Role};
+
+/// Value of an ALD period that has no end (or one too far to encode): it lasts until the end of
+/// observation.
+pub const OPEN_END: i16 = i16::MAX;
+
+/// A sorted code dictionary: id order is lexicographic order of the codes.
+#[derive(Debug, Clone, Default)]
+pub struct SortedDict {
+    codes: Vec<String>,
+}
+
+impl SortedDict {
+    /// Code of an id.
+    pub fn code(&self, id: u32) -> &str {
+        &self.codes[id as usize]
+    }
+    /// Codes in id order.
+    pub fn codes(&self) -> &[String] {
+        &self.codes
+    }
+    /// Number of codes.
+    pub fn len(&self) -> usize {
+        self.codes.len()
+    }
+    /// Whether empty.
+    pub fn is_empty(&self) -> bool {
+        self.codes.is_empty()
+    }
+    /// Ids of the codes starting with `prefix` (empty range when none).
+    pub fn prefix_range(&self, prefix: &str) -> Range<u32> {
+        prefix_range(&self.codes, prefix, |s| s.as_str())
+    }
+    /// Id of exactly `code`.
+    pub fn find(&self, code: &str) -> Option<u32> {
+        self.codes.binary_search_by(|c| c.as_str().cmp(code)).ok().map(|i| i as u32)
+    }
+}
+
+fn prefix_range<T>(items: &[T], prefix: &str, key: impl Fn(&T) -> &str) -> Range<u32> {
+    let lo = items.partition_point(|x| key(x) < prefix);
+    let hi = lo + items[lo..].partition_point(|x| key(x).starts_with(prefix));
+    lo as u32..hi as u32
+}
+
+/// The patient table of the store, column-wise, indexed by patient id.
+#[derive(Debug, Clone, Default)]
+pub struct Patients {
+    /// `BEN_NIR_PSA` of each patient.
+    pub nir: Vec<String>,
+    /// Sex (1 male, 2 female, 9 unknown).
+    pub sex: Vec<u8>,
+    /// Birth date.
+    pub birth: Vec<Day>,
+    /// Death date, [`Day::MAX`] when alive at the end of the data.
+    pub death: Vec<Day>,
+    /// Département index ([`crate::model::DEPT_UNKNOWN`] when unknown).
+    pub dept: Vec<u8>,
+}
+
+impl Patients {
+    /// Number of patients.
+    pub fn len(&self) -> usize {
+        self.sex.len()
+    }
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.sex.is_empty()
+    }
+}
+
+/// Patient-major, dictionary-encoded event store.
+#[derive(Debug, Clone, Default)]
+pub struct EventStore {
+    /// `offsets[p]..offsets[p + 1]` are patient `p`'s events.
+    pub offsets: Vec<u32>,
+    /// Event date (start).
+    pub date: Vec<Day>,
+    /// Code id in the sorted dictionary of the event's kind.
+    pub code: Vec<u32>,
+    /// [`EventKind`] as `u8`.
+    pub kind: Vec<u8>,
+    /// [`Role`] as `u8`.
+    pub role: Vec<u8>,
+    /// Boxes, length of stay, act count, ALD duration in days ([`OPEN_END`]): see module docs.
+    pub value: Vec<i16>,
+    /// Patients.
+    pub patients: Patients,
+    /// Drug packs sorted by (ATC7, CIP13).
+    pub drug_cip: Vec<String>,
+    /// ATC7 of each drug id (non-decreasing).
+    pub drug_atc: Vec<String>,
+    /// ICD-10 codes.
+    pub icd10: SortedDict,
+    /// CCAM codes.
+    pub ccam: SortedDict,
+    /// Natures of service.
+    pub nature: SortedDict,
+    /// First day of the data.
+    pub data_start: Day,
+    /// Last day of the data.
+    pub data_end: Day,
+}
+
+fn sorted_remap(codes: &[String]) -> (SortedDict, Vec<u32>) {
+    let mut order: Vec<u32> = (0..codes.len() as u32).collect();
+    order.sort_by(|a, b| codes[*a as usize].cmp(&codes[*b as usize]));
+    let mut remap = vec![0u32; codes.len()];
+    for (new, old) in order.iter().enumerate() {
+        remap[*old as usize] = new as u32;
+    }
+    let sorted = order.iter().map(|i| codes[*i as usize].clone()).collect();
+    (SortedDict { codes: sorted }, remap)
+}
+
+impl EventStore {
+    /// Build the store from a population (events in any order).
+    pub fn build(pop: &Population) -> EventStore {
+        let d = &pop.dicts;
+        let (icd10, icd_map) = sorted_remap(d.icd10.codes());
+        let (ccam, ccam_map) = sorted_remap(d.ccam.codes());
+        let (nature, nature_map) = sorted_remap(d.nature.codes());
+        let mut drug_order: Vec<u32> = (0..d.drug.len() as u32).collect();
+        drug_order.sort_by(|a, b| {
+            let (a, b) = (*a as usize, *b as usize);
+            (d.drug_atc[a].as_str(), d.drug.code(a as u32)).cmp(&(d.drug_atc[b].as_str(), d.drug.code(b as u32)))
+        });
+        let mut drug_map = vec![0u32; drug_order.len()];
+        for (new, old) in drug_order.iter().enumerate() {
+            drug_map[*old as usize] = new as u32;
+        }
+        let drug_cip = drug_order.iter().map(|i| d.drug.code(*i).to_string()).collect();
+        let drug_atc = drug_order.iter().map(|i| d.drug_atc[*i as usize].clone()).collect();
+
+        let n = pop.patients.len();
+        // Counting sort by patient, then sort each patient's slice by (date, kind, code, role).
+        let mut offsets = vec![0u32; n + 1];
+        for e in &pop.events {
+            offsets[e.patient as usize + 1] += 1;
+        }
+        for i in 0..n {
+            offsets[i + 1] += offsets[i];
+        }
+        let mut cursor = offsets.clone();
+        let m = pop.events.len();
+        let mut rows: Vec<(Day, u8, u32, u8, i16)> = vec![(0, 0, 0, 0, 0); m];
+        for e in &pop.events {
+            let code = match e.kind.dict() {
+                DictKind::Drug => drug_map[e.code as usize],
+                DictKind::Icd10 => icd_map[e.code as usize],
+                DictKind::Ccam => ccam_map[e.code as usize],
+                DictKind::Nature => nature_map[e.code as usize],
+                DictKind::None => 0,
+            };
+            let value = match e.kind {
+                EventKind::Ald => {
+                    let dur = e.end as i64 - e.start as i64;
+                    if dur >= OPEN_END as i64 || e.end >= crate::dates::MAX_DAY {
+                        OPEN_END
+                    } else {
+                        dur.max(0) as i16
+                    }
+                }
+                EventKind::Stay => (e.end as i64 - e.start as i64).clamp(0, OPEN_END as i64 - 1) as i16,
+                _ => e.value.clamp(i16::MIN as i32, i16::MAX as i32) as i16,
+            };
+            let slot = &mut cursor[e.patient as usize];
+            rows[*slot as usize] = (e.start, e.kind as u8, code, e.role as u8, value);
+            *slot += 1;
+        }
+        for p in 0..n {
+            rows[offsets[p] as usize..offsets[p + 1] as usize].sort_unstable();
+        }
+        let mut store = EventStore {
+            offsets,
+            date: Vec::with_capacity(m),
+            code: Vec::with_capacity(m),
+            kind: Vec::with_capacity(m),
+            role: Vec::with_capacity(m),
+            value: Vec::with_capacity(m),
+            patients: Patients {
+                nir: pop.patients.iter().map(|p| p.nir.clone()).collect(),
+                sex: pop.patients.iter().map(|p| p.sex).collect(),
+                birth: pop.patients.iter().map(|p| p.birth).collect(),
+                death: pop.patients.iter().map(|p| p.death.unwrap_or(Day::MAX)).collect(),
+                dept: pop.patients.iter().map(|p| p.dept).collect(),
+            },
+            drug_cip,
+            drug_atc,
+            icd10,
+            ccam,
+            nature,
+            data_start: pop.data_start,
+            data_end: pop.data_end,
+        };
+        for (date, kind, code, role, value) in rows {
+            store.date.push(date);
+            store.kind.push(kind);
+            store.code.push(code);
+            store.role.push(role);
+            store.value.push(value);
+        }
+        store
+    }
+
+    /// Number of patients.
+    pub fn n_patients(&self) -> usize {
+        self.patients.len()
+    }
+
+    /// Number of events.
+    pub fn n_events(&self) -> usize {
+        self.date.len()
+    }
+
+    /// Index range of patient `p`'s events.
+    #[inline]
+    pub fn events_of(&self, p: usize) -> Range<usize> {
+        self.offsets[p] as usize..self.offsets[p + 1] as usize
+    }
+
+    /// Kind of event `i`.
+    #[inline]
+    pub fn kind_of(&self, i: usize) -> EventKind {
+        EventKind::from_u8(self.kind[i]).expect("store holds valid kinds")
+    }
+
+    /// Role of event `i`.
+    #[inline]
+    pub fn role_of(&self, i: usize) -> Role {
+        Role::from_u8(self.role[i]).expect("store holds valid roles")
+    }
+
+    /// End date of event `i`: start + length for stays and ALD periods (`None` = open-ended ALD),
+    /// the start for point events.
+    #[inline]
+    pub fn end_of(&self, i: usize) -> Option<Day> {
+        match self.kind_of(i) {
+            EventKind::Stay => Some(self.date[i] + self.value[i] as Day),
+            EventKind::Ald if self.value[i] == OPEN_END => None,
+            EventKind::Ald => Some(self.date[i] + self.value[i] as Day),
+            _ => Some(self.date[i]),
+        }
+    }
+
+    /// Code text of event `i` (`""` for death).
+    pub fn code_text(&self, i: usize) -> &str {
+        let id = self.code[i];
+        match self.kind_of(i).dict() {
+            DictKind::Drug => &self.drug_cip[id as usize],
+            DictKind::Icd10 => self.icd10.code(id),
+            DictKind::Ccam => self.ccam.code(id),
+            DictKind::Nature => self.nature.code(id),
+            DictKind::None => "",
+        }
+    }
+
+    /// Code ids, in the dictionary of `system`'s events, meaning `code` and its descendants:
+    /// a prefix range for ATC, ICD-10 and CCAM; the one pack for a CIP13.
+    pub fn code_ids(&self, system: CodeSystem, code: &str) -> Range<u32> {
+        match system {
+            CodeSystem::Atc => prefix_range(&self.drug_atc, code, |s| s.as_str()),
+            CodeSystem::Icd10 => self.icd10.prefix_range(code),
+            CodeSystem::Ccam => self.ccam.prefix_range(code),
+            CodeSystem::Cip13 => match self.drug_cip.iter().position(|c| c == code) {
+                Some(i) => i as u32..i as u32 + 1,
+                None => 0..0,
+            },
+        }
+    }
+
+    /// Bytes held per event by the event columns and the patient offsets (the figure budgeted at
+    /// ≤ 12 in PRODUCT.md §8; dictionaries and the patient table are reported apart).
+    pub fn bytes_per_event(&self) -> f64 {
+        if self.n_events() == 0 {
+            return 0.0;
+        }
+        let per_event = std::mem::size_of::<Day>() + 4 + 1 + 1 + 2;
+        let bytes = self.n_events() * per_event + self.offsets.len() * 4;
+        bytes as f64 / self.n_events() as f64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Event, Patient};
+
+    fn tiny() -> Population {
+        let mut pop = Population { data_start: 0, data_end: 1000, ..Default::default() };
+        for i in 0..3 {
+            pop.patients.push(Patient { nir: format!("P{i}"), rank: 1, sex: 1 + (i % 2) as u8, birth: -10_000, death: None, dept: 0 });
+        }
+        let met = pop.dicts.intern_drug("3400000000002", "A10BA02");
+        let ins = pop.dicts.intern_drug("3400000000001", "A10AB01");
+        let para = pop.dicts.intern_drug("3400000000003", "N02BE01");
+        let e11 = pop.dicts.icd10.intern("E119");
+        let i21 = pop.dicts.icd10.intern("I214");
+        let ev = |patient, kind, start, code, value| Event { patient, kind, role: Role::None, start, end: start, code, value, stay: 0 };
+        pop.events = vec![
+            ev(2, EventKind::Dispensing, 50, para, 1),
+            ev(0, EventKind::Dispensing, 30, met, 3),
+            ev(0, EventKind::Dispensing, 10, ins, 1),
+            Event { role: Role::DP, ..ev(1, EventKind::Diagnosis, 5, i21, 0) },
+            Event { end: 12, ..ev(1, EventKind::Stay, 5, i21, 0) },
+            ev(0, EventKind::Diagnosis, 1, e11, 0),
+        ];
+        pop
+    }
+
+    #[test]
+    fn patient_major_sorted() {
+        let s = EventStore::build(&tiny());
+        assert_eq!(s.offsets, vec![0, 3, 5, 6]);
+        assert_eq!(&s.date[0..3], &[1, 10, 30]);
+        assert_eq!(s.code_text(0), "E119");
+        assert_eq!(s.code_text(1), "3400000000001");
+        assert_eq!(s.code_text(2), "3400000000002");
+        // The stay lasts 7 days.
+        let stay = (3..5).find(|&i| s.kind_of(i) == EventKind::Stay).unwrap();
+        assert_eq!(s.end_of(stay), Some(12));
+    }
+
+    #[test]
+    fn prefixes_are_ranges() {
+        let s = EventStore::build(&tiny());
+        // Drug packs sorted by ATC: A10AB01, A10BA02, N02BE01.
+        assert_eq!(s.drug_atc, vec!["A10AB01", "A10BA02", "N02BE01"]);
+        assert_eq!(s.code_ids(CodeSystem::Atc, "A10"), 0..2);
+        assert_eq!(s.code_ids(CodeSystem::Atc, "A10B"), 1..2);
+        assert_eq!(s.code_ids(CodeSystem::Atc, "N"), 2..3);
+        assert!(s.code_ids(CodeSystem::Atc, "C").is_empty());
+        assert_eq!(s.code_ids(CodeSystem::Icd10, "E11"), 0..1);
+        assert_eq!(s.code_ids(CodeSystem::Icd10, "I2"), 1..2);
+        assert_eq!(s.code_ids(CodeSystem::Cip13, "3400000000003"), 2..3);
+        assert!(s.code_ids(CodeSystem::Cip13, "3400000000009").is_empty());
+    }
+
+    #[test]
+    fn twelve_bytes_per_event() {
+        let s = EventStore::build(&tiny());
+        // 6 events * 12 bytes + 4 offsets * 4 bytes.
+        assert!((s.bytes_per_event() - (6.0 * 12.0 + 16.0) / 6.0).abs() < 1e-9);
+    }
+}

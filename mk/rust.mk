@@ -1,0 +1,33 @@
+# Rust stages: formatting, lints on host and wasm32, the core's purity, cargo tests, benches.
+
+.PHONY: setup-rust test-rust fmt lint lint-wasm check-core-deps cargo-test bench-rust
+
+setup-rust: ## Install the Rust components and targets the build needs
+	@rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt
+	@rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy
+	@rustup target list --installed | grep -q '^wasm32-unknown-unknown$$' || rustup target add wasm32-unknown-unknown
+	@command -v cargo-nextest >/dev/null || cargo install cargo-nextest --locked
+
+fmt: setup-rust ## Check formatting
+	cargo fmt --all --check
+
+lint: setup-rust ## clippy -D warnings on the host (all crates, all targets)
+	cargo clippy --workspace --all-targets --all-features -- -D warnings
+
+lint-wasm: setup-rust ## clippy -D warnings for wasm32 (core and wasm crates)
+	cargo clippy -p cohorte-core -p cohorte-wasm --target wasm32-unknown-unknown -- -D warnings
+
+check-core-deps: ## The core has no binding crate or polars in its tree, and builds for wasm32
+	@bad=$$(cargo tree -p cohorte-core -e normal --all-features --prefix none --target all | grep -E '^(pyo3|wasm-bindgen|js-sys|web-sys|serde-wasm-bindgen|polars)( |-)' || true); \
+	if [ -n "$$bad" ]; then echo "cohorte-core depends on binding crates:"; echo "$$bad"; exit 1; fi
+	cargo build -p cohorte-core --target wasm32-unknown-unknown --no-default-features --features parquet
+	@echo "check-core-deps: cohorte-core is free of binding crates and builds for wasm32"
+
+cargo-test: setup-rust ## Cargo tests (nextest), release-optimised where the suite needs speed
+	cargo nextest run --workspace --cargo-profile test-fast --no-fail-fast
+	cargo test --workspace --doc --profile test-fast
+
+test-rust: fmt lint lint-wasm check-core-deps cargo-test ## Every Rust stage
+
+bench-rust: setup-rust ## Native benchmarks (generation, store, engine vs peers)
+	cargo run --profile bench -p cohorte-core --features parallel,zstd --example bench -- $(BENCH_ARGS)
