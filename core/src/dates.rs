@@ -107,7 +107,9 @@ pub fn parse(text: &str) -> Result<Day, String> {
     }
     let day = from_ymd(y as i32, m, d);
     if !(MIN_DAY..=MAX_DAY).contains(&day) {
-        return Err(format!("date {t:?} is out of range (1900-01-01 to 2099-12-31)"));
+        return Err(format!(
+            "date {t:?} is out of range (1900-01-01 to 2099-12-31)"
+        ));
     }
     Ok(day)
 }
@@ -144,10 +146,19 @@ mod tests {
     #[test]
     fn parses_snds_forms() {
         let d = from_ymd(2021, 3, 9);
-        for t in ["2021-03-09", "09/03/2021", "20210309", "09MAR2021", "09mar2021:00:00:00", "2021-03-09 00:00:00"] {
+        for t in [
+            "2021-03-09",
+            "09/03/2021",
+            "20210309",
+            "09MAR2021",
+            "09mar2021:00:00:00",
+            "2021-03-09 00:00:00",
+        ] {
             assert_eq!(parse(t), Ok(d), "{t}");
         }
-        assert!(parse("2021-02-30").unwrap_err().contains("not a valid calendar date"));
+        assert!(parse("2021-02-30")
+            .unwrap_err()
+            .contains("not a valid calendar date"));
         assert!(parse("1850-01-01").unwrap_err().contains("out of range"));
         assert!(parse("hello").is_err());
         assert!(parse("").is_err());

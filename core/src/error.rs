@@ -118,7 +118,9 @@ impl Error {
     /// JavaScript errors carry it as `error.code`; Python exceptions as `exc.code`.
     pub fn code(&self) -> &'static str {
         match self {
-            Error::Io { not_found: true, .. } => "file_not_found",
+            Error::Io {
+                not_found: true, ..
+            } => "file_not_found",
             Error::Io { .. } => "io",
             Error::MissingColumn { .. } => "missing_column",
             Error::BadValue { .. } => "bad_value",

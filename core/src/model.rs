@@ -9,7 +9,9 @@ use crate::dates::Day;
 use crate::error::{Error, Result};
 
 /// Code systems of the SNDS that cohort definitions can name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum CodeSystem {
     /// WHO Anatomical Therapeutic Chemical classification (`A10BA02`).
@@ -24,7 +26,12 @@ pub enum CodeSystem {
 
 impl CodeSystem {
     /// Every system, in a fixed order.
-    pub const ALL: [CodeSystem; 4] = [CodeSystem::Atc, CodeSystem::Cip13, CodeSystem::Icd10, CodeSystem::Ccam];
+    pub const ALL: [CodeSystem; 4] = [
+        CodeSystem::Atc,
+        CodeSystem::Cip13,
+        CodeSystem::Icd10,
+        CodeSystem::Ccam,
+    ];
 
     /// Canonical name (`ATC`, `CIP13`, `ICD10`, `CCAM`).
     pub fn name(self) -> &'static str {
@@ -38,7 +45,11 @@ impl CodeSystem {
 
     /// Parse a system name; accepts the usual spellings (`ICD-10`, `CIM10`, `cip`...).
     pub fn parse(name: &str) -> Result<Self> {
-        let n: String = name.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>().to_ascii_uppercase();
+        let n: String = name
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .collect::<String>()
+            .to_ascii_uppercase();
         match n.as_str() {
             "ATC" => Ok(CodeSystem::Atc),
             "CIP13" | "CIP" => Ok(CodeSystem::Cip13),
@@ -56,7 +67,9 @@ impl fmt::Display for CodeSystem {
 }
 
 /// Type of an event.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 #[repr(u8)]
 pub enum EventKind {
@@ -119,7 +132,9 @@ impl EventKind {
 }
 
 /// Role of a diagnosis event.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[repr(u8)]
 pub enum Role {
     /// Not a diagnosis (or no role).
@@ -137,7 +152,9 @@ pub enum Role {
 impl Role {
     /// Role from its `u8` id.
     pub fn from_u8(v: u8) -> Option<Self> {
-        [Role::None, Role::DP, Role::DR, Role::DAS, Role::ALD].get(v as usize).copied()
+        [Role::None, Role::DP, Role::DR, Role::DAS, Role::ALD]
+            .get(v as usize)
+            .copied()
     }
 }
 
@@ -321,7 +338,12 @@ impl Population {
 }
 
 /// Observation period from birth, death and the data's span; `None` when empty.
-pub fn observation(birth: Day, death: Option<Day>, data_start: Day, data_end: Day) -> Option<(Day, Day)> {
+pub fn observation(
+    birth: Day,
+    death: Option<Day>,
+    data_start: Day,
+    data_end: Day,
+) -> Option<(Day, Day)> {
     let start = birth.max(data_start);
     let end = death.map_or(data_end, |d| d.min(data_end));
     (start <= end).then_some((start, end))

@@ -124,7 +124,9 @@ impl Rng {
     pub fn from_cumulative(&mut self, cumulative: &[f64]) -> usize {
         let total = *cumulative.last().expect("non-empty cumulative table");
         let x = self.f64() * total;
-        cumulative.partition_point(|c| *c <= x).min(cumulative.len() - 1)
+        cumulative
+            .partition_point(|c| *c <= x)
+            .min(cumulative.len() - 1)
     }
 }
 

@@ -47,7 +47,10 @@ impl SortedDict {
     }
     /// Id of exactly `code`.
     pub fn find(&self, code: &str) -> Option<u32> {
-        self.codes.binary_search_by(|c| c.as_str().cmp(code)).ok().map(|i| i as u32)
+        self.codes
+            .binary_search_by(|c| c.as_str().cmp(code))
+            .ok()
+            .map(|i| i as u32)
     }
 }
 
@@ -137,14 +140,21 @@ impl EventStore {
         let mut drug_order: Vec<u32> = (0..d.drug.len() as u32).collect();
         drug_order.sort_by(|a, b| {
             let (a, b) = (*a as usize, *b as usize);
-            (d.drug_atc[a].as_str(), d.drug.code(a as u32)).cmp(&(d.drug_atc[b].as_str(), d.drug.code(b as u32)))
+            (d.drug_atc[a].as_str(), d.drug.code(a as u32))
+                .cmp(&(d.drug_atc[b].as_str(), d.drug.code(b as u32)))
         });
         let mut drug_map = vec![0u32; drug_order.len()];
         for (new, old) in drug_order.iter().enumerate() {
             drug_map[*old as usize] = new as u32;
         }
-        let drug_cip = drug_order.iter().map(|i| d.drug.code(*i).to_string()).collect();
-        let drug_atc = drug_order.iter().map(|i| d.drug_atc[*i as usize].clone()).collect();
+        let drug_cip = drug_order
+            .iter()
+            .map(|i| d.drug.code(*i).to_string())
+            .collect();
+        let drug_atc = drug_order
+            .iter()
+            .map(|i| d.drug_atc[*i as usize].clone())
+            .collect();
 
         let n = pop.patients.len();
         // Counting sort by patient, then sort each patient's slice by (date, kind, code, role).
@@ -175,7 +185,9 @@ impl EventStore {
                         dur.max(0) as i16
                     }
                 }
-                EventKind::Stay => (e.end as i64 - e.start as i64).clamp(0, OPEN_END as i64 - 1) as i16,
+                EventKind::Stay => {
+                    (e.end as i64 - e.start as i64).clamp(0, OPEN_END as i64 - 1) as i16
+                }
                 _ => e.value.clamp(i16::MIN as i32, i16::MAX as i32) as i16,
             };
             let slot = &mut cursor[e.patient as usize];
@@ -196,7 +208,11 @@ impl EventStore {
                 nir: pop.patients.iter().map(|p| p.nir.clone()).collect(),
                 sex: pop.patients.iter().map(|p| p.sex).collect(),
                 birth: pop.patients.iter().map(|p| p.birth).collect(),
-                death: pop.patients.iter().map(|p| p.death.unwrap_or(Day::MAX)).collect(),
+                death: pop
+                    .patients
+                    .iter()
+                    .map(|p| p.death.unwrap_or(Day::MAX))
+                    .collect(),
                 dept: pop.patients.iter().map(|p| p.dept).collect(),
             },
             drug_cip,
@@ -301,22 +317,48 @@ mod tests {
     use crate::model::{Event, Patient};
 
     fn tiny() -> Population {
-        let mut pop = Population { data_start: 0, data_end: 1000, ..Default::default() };
+        let mut pop = Population {
+            data_start: 0,
+            data_end: 1000,
+            ..Default::default()
+        };
         for i in 0..3 {
-            pop.patients.push(Patient { nir: format!("P{i}"), rank: 1, sex: 1 + (i % 2) as u8, birth: -10_000, death: None, dept: 0 });
+            pop.patients.push(Patient {
+                nir: format!("P{i}"),
+                rank: 1,
+                sex: 1 + (i % 2) as u8,
+                birth: -10_000,
+                death: None,
+                dept: 0,
+            });
         }
         let met = pop.dicts.intern_drug("3400000000002", "A10BA02");
         let ins = pop.dicts.intern_drug("3400000000001", "A10AB01");
         let para = pop.dicts.intern_drug("3400000000003", "N02BE01");
         let e11 = pop.dicts.icd10.intern("E119");
         let i21 = pop.dicts.icd10.intern("I214");
-        let ev = |patient, kind, start, code, value| Event { patient, kind, role: Role::None, start, end: start, code, value, stay: 0 };
+        let ev = |patient, kind, start, code, value| Event {
+            patient,
+            kind,
+            role: Role::None,
+            start,
+            end: start,
+            code,
+            value,
+            stay: 0,
+        };
         pop.events = vec![
             ev(2, EventKind::Dispensing, 50, para, 1),
             ev(0, EventKind::Dispensing, 30, met, 3),
             ev(0, EventKind::Dispensing, 10, ins, 1),
-            Event { role: Role::DP, ..ev(1, EventKind::Diagnosis, 5, i21, 0) },
-            Event { end: 12, ..ev(1, EventKind::Stay, 5, i21, 0) },
+            Event {
+                role: Role::DP,
+                ..ev(1, EventKind::Diagnosis, 5, i21, 0)
+            },
+            Event {
+                end: 12,
+                ..ev(1, EventKind::Stay, 5, i21, 0)
+            },
             ev(0, EventKind::Diagnosis, 1, e11, 0),
         ];
         pop

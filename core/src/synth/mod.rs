@@ -21,7 +21,12 @@ pub struct SynthConfig {
 
 impl Default for SynthConfig {
     fn default() -> Self {
-        SynthConfig { seed: 0, patients: 10_000, start_year: 2019, years: 5 }
+        SynthConfig {
+            seed: 0,
+            patients: 10_000,
+            start_year: 2019,
+            years: 5,
+        }
     }
 }
 
@@ -29,13 +34,22 @@ impl SynthConfig {
     /// Check the configuration's ranges.
     pub fn validate(&self) -> Result<()> {
         if self.patients == 0 || self.patients > 20_000_000 {
-            return Err(Error::invalid(format!("patients: expected 1 to 20000000, found {}", self.patients)));
+            return Err(Error::invalid(format!(
+                "patients: expected 1 to 20000000, found {}",
+                self.patients
+            )));
         }
         if self.years == 0 || self.years > 30 {
-            return Err(Error::invalid(format!("years: expected 1 to 30, found {}", self.years)));
+            return Err(Error::invalid(format!(
+                "years: expected 1 to 30, found {}",
+                self.years
+            )));
         }
         if !(1990..=2090).contains(&self.start_year) {
-            return Err(Error::invalid(format!("start_year: expected 1990 to 2090, found {}", self.start_year)));
+            return Err(Error::invalid(format!(
+                "start_year: expected 1990 to 2090, found {}",
+                self.start_year
+            )));
         }
         Ok(())
     }
