@@ -18,7 +18,7 @@ lint-wasm: setup-rust ## clippy -D warnings for wasm32 (core and wasm crates)
 	cargo clippy -p cohorte-core -p cohorte-wasm --target wasm32-unknown-unknown -- -D warnings
 
 check-core-deps: ## The core has no binding crate or polars in its tree, and builds for wasm32
-	@bad=$$(cargo tree -p cohorte-core -e normal --all-features --prefix none --target all | grep -E '^(pyo3|wasm-bindgen|js-sys|web-sys|serde-wasm-bindgen|polars)( |-)' || true); \
+	@bad=$$(for t in $$(rustc -vV | sed -n 's/^host: //p') wasm32-unknown-unknown; do cargo tree -p cohorte-core -e normal --all-features --prefix none --target $$t; done | grep -E '^(pyo3|wasm-bindgen|js-sys|web-sys|serde-wasm-bindgen|polars)( |-)' || true); \
 	if [ -n "$$bad" ]; then echo "cohorte-core depends on binding crates:"; echo "$$bad"; exit 1; fi
 	cargo build -p cohorte-core --target wasm32-unknown-unknown --no-default-features --features parquet
 	@echo "check-core-deps: cohorte-core is free of binding crates and builds for wasm32"
