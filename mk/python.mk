@@ -1,4 +1,38 @@
-# python stages (filled in as the python face is built).
-.PHONY: test-python bench-python
-test-python:
-bench-python:
+# Python stage: build the abi3 wheel with maturin, install it into a fresh virtualenv as a user
+# would (pip install <wheel>), then pytest, the stub check (mypy.stubtest), mypy and ruff.
+#
+# The venv python/.venv is created once and reused; tools are pinned in
+# python/requirements-dev.txt (reinstalled only when that file changes).
+
+.PHONY: setup-python python-wheel test-python bench-python
+
+PYTHON ?= python3
+PY_DIR := $(ROOT)/python
+PY_VENV := $(PY_DIR)/.venv
+PY_BIN := $(PY_VENV)/bin
+PY_WHEELS := $(ROOT)/target/wheels/cohorte
+# Cargo profile of the wheel.
+PY_PROFILE ?= release
+
+$(PY_VENV)/.installed: $(PY_DIR)/requirements-dev.txt
+	@test -x $(PY_BIN)/python || $(PYTHON) -m venv $(PY_VENV)
+	$(PY_BIN)/python -m pip install --quiet -r $(PY_DIR)/requirements-dev.txt
+	@touch $@
+
+setup-python: $(PY_VENV)/.installed ## Create python/.venv with the pinned tools (idempotent)
+
+python-wheel: setup-python ## Build the cohorte wheel (abi3, CPython >= 3.10) and pip-install it into python/.venv
+	rm -rf $(PY_WHEELS)
+	cd $(PY_DIR) && PATH=$(PY_BIN):$$PATH $(PY_BIN)/maturin build --profile $(PY_PROFILE) \
+		--interpreter $(PY_BIN)/python --out $(PY_WHEELS)
+	@ls -l $(PY_WHEELS)/*.whl
+	$(PY_BIN)/python -m pip install --quiet --force-reinstall --no-deps $(PY_WHEELS)/*.whl
+
+test-python: python-wheel ## Python tests on the installed wheel, stub check, mypy, ruff
+	cd $(PY_DIR) && $(PY_BIN)/python -m pytest -q
+	cd $(PY_DIR) && $(PY_BIN)/python -m mypy.stubtest cohorte --allowlist stubtest-allowlist.txt
+	cd $(PY_DIR) && $(PY_BIN)/python -m mypy
+	cd $(PY_DIR) && $(PY_BIN)/ruff check . && $(PY_BIN)/ruff format --check .
+
+bench-python: python-wheel ## Python overhead over the core on the example definitions (budget <= 10%)
+	cd $(PY_DIR) && $(PY_BIN)/python bench/overhead.py $(BENCH_PY_ARGS)

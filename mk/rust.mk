@@ -1,6 +1,6 @@
 # Rust stages: formatting, lints on host and wasm32, the core's purity, cargo tests, benches.
 
-.PHONY: setup-rust test-rust fmt lint lint-wasm check-core-deps cargo-test bench-rust
+.PHONY: setup-rust test-rust fmt lint lint-wasm check-core-deps cargo-test bench-rust bench-venv
 
 setup-rust: ## Install the Rust components and targets the build needs
 	@rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt
@@ -29,5 +29,16 @@ cargo-test: setup-rust ## Cargo tests (nextest), release-optimised where the sui
 
 test-rust: fmt lint lint-wasm check-core-deps cargo-test ## Every Rust stage
 
-bench-rust: setup-rust ## Native benchmarks (generation, store, engine vs peers)
-	cargo run --profile bench -p cohorte-core --features parallel,zstd --example bench -- $(BENCH_ARGS)
+BENCH_PATIENTS ?= 1000000
+BENCH_DATA := $(ROOT)/bench-data
+BENCH_VENV := $(ROOT)/bench/.venv
+
+bench-venv: ## Python environment with the peers (DuckDB, polars) for the benchmarks
+	@test -x $(BENCH_VENV)/bin/python || python3 -m venv $(BENCH_VENV)
+	@$(BENCH_VENV)/bin/python -c 'import duckdb, polars, pyarrow' 2>/dev/null || \
+		$(BENCH_VENV)/bin/pip install -q -r bench/requirements.txt
+
+bench-rust: setup-rust bench-venv ## Native benchmarks: generation, store, engine vs DuckDB and polars
+	cargo run --profile bench -p cohorte-core --features parallel,zstd --example bench -- \
+		--patients $(BENCH_PATIENTS) --out $(BENCH_DATA) $(BENCH_ARGS)
+	$(BENCH_VENV)/bin/python bench/peers.py $(BENCH_DATA)

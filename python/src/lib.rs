@@ -1,1 +1,21 @@
-//! Python bindings of cohorte-core.
+//! Python bindings of cohorte-core: the private extension module `cohorte._native`, wrapped by
+//! the pure-Python package `cohorte` (python/python/cohorte).
+//!
+//! Bindings only translate: convert the arguments, call one core function with the GIL released
+//! ([`errors::run`]), convert the result (tables as Arrow PyCapsules, small results as dicts) or
+//! the error (one exception class per core error code).
+
+use pyo3::prelude::*;
+
+mod arrow;
+mod errors;
+
+/// The extension module.
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", cohorte_core::VERSION)?;
+    // `cohorte/__init__.py` warns on import when this is true: a debug build is 10-50x slower.
+    m.add("DEBUG_BUILD", cfg!(debug_assertions))?;
+    m.add_class::<arrow::ArrowTable>()?;
+    Ok(())
+}

@@ -1,0 +1,154 @@
+//! Print a readable summary of a synthetic population: patients, events by kind, top codes and
+//! the generator's throughput.
+//!
+//! ```sh
+//! cargo run --release -p cohorte-core --example summary -- --patients 100000 --seed 1
+//! ```
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use cohorte_core::dates;
+use cohorte_core::model::{sex, EventKind, Population};
+use cohorte_core::synth::{self, SynthConfig};
+
+fn parse_args() -> Result<SynthConfig, String> {
+    let mut cfg = SynthConfig::default();
+    let mut it = std::env::args().skip(1);
+    while let Some(a) = it.next() {
+        let mut value = |name: &str| it.next().ok_or(format!("{name}: expected a value"));
+        match a.as_str() {
+            "--patients" => {
+                cfg.patients = value("--patients")?
+                    .replace('_', "")
+                    .parse()
+                    .map_err(|e| format!("--patients: {e}"))?
+            }
+            "--seed" => {
+                cfg.seed = value("--seed")?
+                    .parse()
+                    .map_err(|e| format!("--seed: {e}"))?
+            }
+            "--start-year" => {
+                cfg.start_year = value("--start-year")?
+                    .parse()
+                    .map_err(|e| format!("--start-year: {e}"))?
+            }
+            "--years" => {
+                cfg.years = value("--years")?
+                    .parse()
+                    .map_err(|e| format!("--years: {e}"))?
+            }
+            "-h" | "--help" => {
+                println!("summary [--patients N] [--seed S] [--start-year Y] [--years K]");
+                std::process::exit(0);
+            }
+            other => return Err(format!("unknown argument {other}")),
+        }
+    }
+    Ok(cfg)
+}
+
+/// The `n` most frequent codes of a kind, with their counts.
+fn top_codes(pop: &Population, kind: EventKind, n: usize) -> Vec<(String, usize)> {
+    let dict_len = pop.dicts.get(kind.dict()).map_or(0, |d| d.len());
+    let mut counts = vec![0usize; dict_len];
+    for e in &pop.events {
+        if e.kind == kind {
+            counts[e.code as usize] += 1;
+        }
+    }
+    let mut v: Vec<(String, usize)> = counts
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| **c > 0)
+        .map(|(i, c)| {
+            let code = pop.dicts.get(kind.dict()).map_or("", |d| d.code(i as u32));
+            let label = if kind == EventKind::Dispensing {
+                format!("{code} ({})", pop.dicts.drug_atc[i])
+            } else {
+                code.to_string()
+            };
+            (label, *c)
+        })
+        .collect();
+    v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    v.truncate(n);
+    v
+}
+
+fn main() {
+    let cfg = match parse_args() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("summary: {e}");
+            std::process::exit(2);
+        }
+    };
+    let t = Instant::now();
+    let pop = match synth::generate(&cfg) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("summary: {e}");
+            std::process::exit(1);
+        }
+    };
+    let secs = t.elapsed().as_secs_f64();
+    let n = pop.patients.len();
+    let m = pop.events.len();
+    println!(
+        "Synthetic population: seed {}, {} patients, {} to {}",
+        cfg.seed,
+        n,
+        dates::format(pop.data_start),
+        dates::format(pop.data_end)
+    );
+    println!(
+        "Generated {m} events in {secs:.2} s: {:.1} M events/s, {:.1} events per patient",
+        m as f64 / secs / 1e6,
+        m as f64 / n.max(1) as f64
+    );
+    let women = pop.patients.iter().filter(|p| p.sex == sex::FEMALE).count();
+    let dead = pop.patients.iter().filter(|p| p.death.is_some()).count();
+    let born = pop
+        .patients
+        .iter()
+        .filter(|p| p.birth >= pop.data_start)
+        .count();
+    let twins = pop.patients.iter().filter(|p| p.rank == 2).count();
+    println!(
+        "Patients: {:.1} % women, {born} born and {dead} dead during the period, {twins} second twins",
+        100.0 * women as f64 / n.max(1) as f64
+    );
+    let mut ages: BTreeMap<i32, usize> = BTreeMap::new();
+    for p in &pop.patients {
+        if p.birth < pop.data_start {
+            let a = dates::age_at(p.birth, pop.data_start);
+            *ages.entry((a / 20 * 20).min(80)).or_default() += 1;
+        }
+    }
+    let ages: Vec<String> = ages
+        .iter()
+        .map(|(a, c)| format!("{a}{}: {c}", if *a == 80 { "+" } else { "–" }))
+        .collect();
+    println!("Ages on the first day: {}", ages.join(", "));
+    println!("\nEvents by kind:");
+    for kind in EventKind::ALL {
+        let c = pop.events.iter().filter(|e| e.kind == kind).count();
+        println!("  {:<12} {:>12}", kind.name(), c);
+    }
+    for (kind, title) in [
+        (EventKind::Dispensing, "Top dispensed packs"),
+        (EventKind::Stay, "Top main diagnoses of stays"),
+        (EventKind::Ald, "Top long-term illness (ALD) codes"),
+        (EventKind::Act, "Top CCAM acts"),
+    ] {
+        println!("\n{title}:");
+        for (code, c) in top_codes(&pop, kind, 8) {
+            println!("  {code:<26} {c:>10}");
+        }
+    }
+    let t = Instant::now();
+    let digest = synth::population_digest(&pop);
+    println!("\nDigest {digest} ({:.2} s)", t.elapsed().as_secs_f64());
+}

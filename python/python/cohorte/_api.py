@@ -1,0 +1,341 @@
+"""The Python face of the core: Dataset, Cohort and Aggregate wrap the native objects of
+``cohorte._native`` and turn their Arrow tables into polars DataFrames.
+
+Everything computed here is computed by the core; this module only converts arguments (a
+definition given as a dict, a path or a builder becomes its JSON text) and results.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, Protocol, Union
+
+import polars as pl
+
+from . import _display, _native
+from .exceptions import InvalidArgumentError, MissingFileError
+
+if TYPE_CHECKING:
+    from .definition import CohortDefinition
+
+__all__ = [
+    "Aggregate",
+    "Cohort",
+    "Dataset",
+    "from_tables",
+    "read",
+    "read_csv",
+    "read_parquet",
+    "synthetic",
+]
+
+StrPath = Union[str, "os.PathLike[str]"]
+
+
+class ArrowStreamExportable(Protocol):
+    """Anything exporting an Arrow C stream: polars, pyarrow and pandas tables."""
+
+    def __arrow_c_stream__(self, requested_schema: object | None = None) -> object: ...
+
+
+DefinitionLike = Union[Mapping[str, Any], str, "os.PathLike[str]", "CohortDefinition"]
+
+
+def _to_polars(table: _native.ArrowTable) -> pl.DataFrame:
+    # The PyCapsule stream hands the buffers over without a copy.
+    df = pl.DataFrame(table)
+    return df
+
+
+def synthetic(
+    patients: int,
+    seed: int = 0,
+    years: int = 5,
+    start_year: int = 2019,
+) -> Dataset:
+    """Generate a synthetic SNDS-shaped population.
+
+    The same arguments give the same data, byte for byte, on every platform (see
+    :meth:`Dataset.digest`).
+
+    :param patients: number of patients (1 to 20,000,000).
+    :param seed: seed of the generator.
+    :param years: calendar years covered (1 to 30).
+    :param start_year: first calendar year covered.
+    """
+    for name, value in (
+        ("patients", patients),
+        ("seed", seed),
+        ("years", years),
+        ("start_year", start_year),
+    ):
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise InvalidArgumentError(
+                f"{name}: expected an integer, found {type(value).__name__}"
+            )
+    if patients < 0 or years < 0 or seed < 0:
+        raise InvalidArgumentError(
+            "patients, years and seed must be non-negative "
+            f"(patients={patients}, years={years}, seed={seed})"
+        )
+    return Dataset._wrap(_native.Dataset.synthetic(patients, seed, years, start_year))
+
+
+def _files(path: StrPath | Sequence[StrPath], suffixes: tuple[str, ...]) -> list[str]:
+    """The files to read: a list as given, a file as is, a folder's files with `suffixes`."""
+    if isinstance(path, (str, os.PathLike)):
+        p = Path(path)
+        if p.is_dir():
+            found = sorted(str(f) for f in p.iterdir() if f.suffix in suffixes and f.is_file())
+            if not found:
+                raise MissingFileError(
+                    f"{p}: no {' or '.join(suffixes)} file in this folder"
+                )
+            return found
+        return [str(p)]
+    if isinstance(path, Sequence):
+        return [os.fspath(f) for f in path]
+    raise InvalidArgumentError(
+        f"path: expected a file, a folder or a list of files, found {type(path).__name__}"
+    )
+
+
+def read_parquet(path: StrPath | Sequence[StrPath]) -> Dataset:
+    """Read SNDS tables from Parquet: one file, a list of files or a folder of ``.parquet`` files.
+
+    Each file holds one table, named by the file name (``ER_PRS_F.parquet``).
+    """
+    return Dataset._wrap(_native.Dataset.read_files(_files(path, (".parquet",))))
+
+
+def read_csv(path: StrPath | Sequence[StrPath]) -> Dataset:
+    """Read SNDS tables from CNAM-style CSV (``;`` separated, UTF-8 or Latin-1): one file, a list of
+    files or a folder of ``.csv`` files, each named after its table (``IR_BEN_R.csv``)."""
+    return Dataset._wrap(_native.Dataset.read_files(_files(path, (".csv", ".CSV"))))
+
+
+def read(path: StrPath) -> Dataset:
+    """Read every SNDS table of a folder (Parquet, CSV or Arrow IPC files, mixed)."""
+    return Dataset._wrap(_native.Dataset.read_dir(os.fspath(path)))
+
+
+def from_tables(tables: Mapping[str, ArrowStreamExportable]) -> Dataset:
+    """Build a dataset from in-memory tables keyed by SNDS table name (``"IR_BEN_R"``...).
+
+    The values may be polars, pandas or pyarrow tables: anything with ``__arrow_c_stream__``.
+    """
+    if not isinstance(tables, Mapping):
+        raise InvalidArgumentError(
+            "tables: expected a mapping of SNDS table name to table, "
+            f"found {type(tables).__name__}"
+        )
+    items = []
+    for name, table in tables.items():
+        if not isinstance(name, str):
+            raise InvalidArgumentError(
+                f"tables: keys must be SNDS table names (str), found {type(name).__name__}"
+            )
+        items.append((name, table))
+    return Dataset._wrap(_native.Dataset.from_tables(items))
+
+
+def _definition_json(definition: DefinitionLike) -> str:
+    """The JSON text of a definition given as a dict, JSON text, a path or a builder."""
+    to_json = getattr(definition, "to_json", None)
+    if callable(to_json):
+        text = to_json()
+        if not isinstance(text, str):
+            raise InvalidArgumentError("definition: to_json() must return a str")
+        return text
+    if isinstance(definition, Mapping):
+        try:
+            return json.dumps(definition)
+        except (TypeError, ValueError) as e:
+            raise InvalidArgumentError(f"definition: not serialisable as JSON: {e}") from None
+    if isinstance(definition, str) and definition.lstrip().startswith("{"):
+        return definition
+    if isinstance(definition, (str, os.PathLike)):
+        p = Path(definition)
+        if not p.is_file():
+            raise MissingFileError(
+                f"{p}: no such definition file (a definition is a dict, JSON text, "
+                "the path of a .json file or a cohorte.definition builder)"
+            )
+        return p.read_text(encoding="utf-8")
+    raise InvalidArgumentError(
+        "definition: expected a dict, JSON text, a path or a cohorte.definition builder, "
+        f"found {type(definition).__name__}"
+    )
+
+
+class Dataset:
+    """SNDS source tables and the patient-major event store built from them."""
+
+    __slots__ = ("_inner",)
+    _inner: _native.Dataset
+
+    def __init__(self) -> None:
+        raise TypeError(
+            "create a Dataset with cohorte.synthetic, cohorte.read_parquet, cohorte.read_csv "
+            "or cohorte.from_tables"
+        )
+
+    @classmethod
+    def _wrap(cls, inner: _native.Dataset) -> Dataset:
+        obj = object.__new__(cls)
+        obj._inner = inner
+        return obj
+
+    def tables(self) -> dict[str, pl.DataFrame]:
+        """Every source table, as polars DataFrames keyed by SNDS table name."""
+        return {name: _to_polars(t) for name, t in self._inner.tables()}
+
+    def table(self, name: str) -> pl.DataFrame:
+        """One source table (``"ER_PRS_F"``...) as a polars DataFrame."""
+        return _to_polars(self._inner.table(name))
+
+    def write_parquet(self, path: StrPath) -> list[str]:
+        """Write every table as ``<folder>/<TABLE>.parquet``; returns the files written."""
+        return self._inner.write(os.fspath(path), "parquet")
+
+    def write_csv(self, path: StrPath) -> list[str]:
+        """Write every table as CNAM-style CSV ``<folder>/<TABLE>.csv``; returns the files."""
+        return self._inner.write(os.fspath(path), "csv")
+
+    def summary(self) -> dict[str, Any]:
+        """Patients, events by kind, period covered and rows per table."""
+        return self._inner.summary()
+
+    def digest(self) -> str:
+        """SHA-256 (hex) of the population in a canonical form: equal digests, equal data."""
+        return self._inner.digest()
+
+    @property
+    def n_patients(self) -> int:
+        """Number of patients."""
+        return self._inner.n_patients
+
+    @property
+    def n_events(self) -> int:
+        """Number of normalised events."""
+        return self._inner.n_events
+
+    def cohort(self, definition: DefinitionLike) -> Cohort:
+        """Evaluate a cohort definition: a dict, JSON text, the path of a ``.json`` file or a
+        :mod:`cohorte.definition` builder."""
+        return Cohort._wrap(self._inner.cohort(_definition_json(definition)), self)
+
+    def __repr__(self) -> str:
+        return f"<cohorte.Dataset: {self.n_patients} patients, {self.n_events} events>"
+
+    def _repr_html_(self) -> str:
+        return _display.dataset_html(self.summary())
+
+
+class Cohort:
+    """The entries of a cohort (person, index date, exit date) and its attrition."""
+
+    __slots__ = ("_dataset", "_inner")
+    _inner: _native.Cohort
+    _dataset: Dataset
+
+    def __init__(self) -> None:
+        raise TypeError("create a Cohort with Dataset.cohort(definition)")
+
+    @classmethod
+    def _wrap(cls, inner: _native.Cohort, dataset: Dataset) -> Cohort:
+        obj = object.__new__(cls)
+        obj._inner = inner
+        obj._dataset = dataset
+        return obj
+
+    @property
+    def dataset(self) -> Dataset:
+        """The dataset the cohort was evaluated on."""
+        return self._dataset
+
+    def persons(self) -> pl.DataFrame:
+        """One row per cohort entry: the person's identifiers, index (start) and exit (end) dates."""
+        return _to_polars(self._inner.persons())
+
+    def attrition(self) -> pl.DataFrame:
+        """Persons and index events remaining after each step, each step's loss, and the persons
+        each inclusion rule alone would remove."""
+        return _to_polars(self._inner.attrition())
+
+    @property
+    def n_persons(self) -> int:
+        """Number of distinct persons."""
+        return self._inner.n_persons
+
+    def __len__(self) -> int:
+        """Number of cohort entries (a person may enter more than once)."""
+        return self._inner.n_entries
+
+    def _set_op(self, other: object, op: Literal["union", "intersection", "difference"]) -> Cohort:
+        if not isinstance(other, Cohort):
+            raise InvalidArgumentError(
+                f"{op}: expected a cohorte.Cohort, found {type(other).__name__}"
+            )
+        return Cohort._wrap(getattr(self._inner, op)(other._inner), self._dataset)
+
+    def __or__(self, other: Cohort) -> Cohort:
+        """Union: the periods of either cohort."""
+        return self._set_op(other, "union")
+
+    def __and__(self, other: Cohort) -> Cohort:
+        """Intersection: the periods common to both cohorts."""
+        return self._set_op(other, "intersection")
+
+    def __sub__(self, other: Cohort) -> Cohort:
+        """Difference: the periods of this cohort outside the other's."""
+        return self._set_op(other, "difference")
+
+    def __repr__(self) -> str:
+        return f"<cohorte.Cohort: {self.n_persons} persons, {len(self)} entries>"
+
+    def _repr_html_(self) -> str:
+        return _display.cohort_html(self.n_persons, len(self), self.attrition().to_dicts())
+
+
+class Aggregate:
+    """An aggregate protected by disclosure control.
+
+    Cells counting fewer than ``k`` patients, and every cell they could be rebuilt from, are
+    null with ``<column>_masked`` set to true. ``df`` is the table as a polars DataFrame;
+    ``polars.DataFrame(aggregate)`` works too.
+    """
+
+    __slots__ = ("df", "k", "name")
+
+    def __init__(self, name: str, df: pl.DataFrame, k: int) -> None:
+        self.name = name
+        self.df = df
+        self.k = k
+
+    def to_polars(self) -> pl.DataFrame:
+        """The table as a polars DataFrame."""
+        return self.df
+
+    def __arrow_c_stream__(self, requested_schema: object | None = None) -> object:
+        return self.df.__arrow_c_stream__(requested_schema)
+
+    @property
+    def columns(self) -> list[str]:
+        """Column names."""
+        return self.df.columns
+
+    def __len__(self) -> int:
+        return self.df.height
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return iter(self.df.iter_rows(named=True))
+
+    def __repr__(self) -> str:
+        return f"<cohorte.Aggregate {self.name} (k={self.k})>\n{self.df}"
+
+    def _repr_html_(self) -> str:
+        return _display.aggregate_html(self.name, self.k, self.df.columns, self.df.to_dicts())
