@@ -49,28 +49,22 @@ fn parse_args() -> Result<SynthConfig, String> {
     Ok(cfg)
 }
 
-/// The `n` most frequent codes of a kind, with their counts.
+/// The `n` most frequent codes of a kind, with their counts (dispensings by ATC7 substance).
 fn top_codes(pop: &Population, kind: EventKind, n: usize) -> Vec<(String, usize)> {
-    let dict_len = pop.dicts.get(kind.dict()).map_or(0, |d| d.len());
-    let mut counts = vec![0usize; dict_len];
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     for e in &pop.events {
         if e.kind == kind {
-            counts[e.code as usize] += 1;
+            let code = if kind == EventKind::Dispensing {
+                pop.dicts.drug_atc[e.code as usize].as_str()
+            } else {
+                pop.dicts.code_of(e)
+            };
+            *counts.entry(code).or_default() += 1;
         }
     }
     let mut v: Vec<(String, usize)> = counts
-        .iter()
-        .enumerate()
-        .filter(|(_, c)| **c > 0)
-        .map(|(i, c)| {
-            let code = pop.dicts.get(kind.dict()).map_or("", |d| d.code(i as u32));
-            let label = if kind == EventKind::Dispensing {
-                format!("{code} ({})", pop.dicts.drug_atc[i])
-            } else {
-                code.to_string()
-            };
-            (label, *c)
-        })
+        .into_iter()
+        .map(|(code, c)| (code.to_string(), c))
         .collect();
     v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     v.truncate(n);
@@ -138,10 +132,14 @@ fn main() {
         println!("  {:<12} {:>12}", kind.name(), c);
     }
     for (kind, title) in [
-        (EventKind::Dispensing, "Top dispensed packs"),
+        (EventKind::Dispensing, "Top dispensed substances (ATC7)"),
         (EventKind::Stay, "Top main diagnoses of stays"),
         (EventKind::Ald, "Top long-term illness (ALD) codes"),
         (EventKind::Act, "Top CCAM acts"),
+        (
+            EventKind::Visit,
+            "Visits by nature of service (PRS_NAT_REF)",
+        ),
     ] {
         println!("\n{title}:");
         for (code, c) in top_codes(&pop, kind, 8) {

@@ -9,12 +9,16 @@
 //! (`parallel`) and file formats with C dependencies (`zstd`) are opt-in features.
 #![warn(missing_docs)]
 
+pub mod aggregate;
 pub mod dates;
+pub mod disclosure;
 pub mod error;
 pub mod hash;
 pub mod model;
+pub mod opendata;
 pub mod referential;
 pub mod rng;
+pub mod stats;
 pub mod store;
 pub mod synth;
 pub mod tables;

@@ -1,32 +1,26 @@
-//! `Dataset` and `Cohort`: native objects wrapped by `cohorte._api`. Each method converts its
+//! `Dataset`: the native object wrapped by `cohorte._api.Dataset`. Each method converts its
 //! arguments, calls one core function through [`errors::run`] (GIL released, panics caught) and
 //! converts the result.
 
-use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Instant;
 
-use cohorte_core::dataset::Dataset as CoreDataset;
-use cohorte_core::definition::Definition;
-use cohorte_core::engine::{self, CohortResult};
-use cohorte_core::synth::SynthConfig;
-use cohorte_core::tables::Format;
-use cohorte_core::Error;
+use cohorte_core::store::EventStore;
+use cohorte_core::synth::{self, SynthConfig};
+use cohorte_core::Population;
 use pyo3::prelude::*;
 
-use crate::arrow::{import_table, ArrowTable};
-use crate::{convert, errors};
+use crate::errors;
 
-/// Native dataset: the core dataset behind an `Arc`, shared with the cohorts evaluated on it.
-#[pyclass(module = "cohorte._native", name = "Dataset", frozen)]
-pub struct PyDataset {
-    inner: Arc<CoreDataset>,
+/// The population and its event store.
+struct Data {
+    population: Population,
+    store: EventStore,
 }
 
-fn wrap(ds: CoreDataset) -> PyDataset {
-    PyDataset {
-        inner: Arc::new(ds),
-    }
+/// Native dataset, shared with the cohorts evaluated on it.
+#[pyclass(module = "cohorte._native", name = "Dataset", frozen)]
+pub struct PyDataset {
+    inner: Arc<Data>,
 }
 
 fn to_u32(py: Python<'_>, name: &str, value: i64) -> PyResult<u32> {
@@ -55,112 +49,31 @@ impl PyDataset {
             start_year,
             years: to_u32(py, "years", years)?,
         };
-        errors::run(py, move || CoreDataset::synthetic(&config)).map(wrap)
-    }
-
-    /// Read the given files (Parquet, CSV or Arrow IPC; one table per file, named by the file).
-    #[staticmethod]
-    fn read_files(py: Python<'_>, paths: Vec<PathBuf>) -> PyResult<Self> {
-        errors::run(py, move || CoreDataset::read_files(&paths)).map(wrap)
-    }
-
-    /// Read every table file of a folder.
-    #[staticmethod]
-    fn read_dir(py: Python<'_>, path: PathBuf) -> PyResult<Self> {
-        errors::run(py, move || CoreDataset::read_dir(&path)).map(wrap)
-    }
-
-    /// Build a dataset from `(table name, Arrow stream exporter)` pairs.
-    #[staticmethod]
-    fn from_tables(py: Python<'_>, tables: Vec<(String, Bound<'_, PyAny>)>) -> PyResult<Self> {
-        let mut batches = Vec::with_capacity(tables.len());
-        for (name, obj) in &tables {
-            batches.push((name.clone(), import_table(py, obj, name)?));
-        }
-        errors::run(py, move || CoreDataset::from_tables(batches)).map(wrap)
-    }
-
-    /// Every source table, as `(name, ArrowTable)` pairs in the core's order.
-    fn tables(&self, py: Python<'_>) -> PyResult<Vec<(String, ArrowTable)>> {
-        let ds = Arc::clone(&self.inner);
-        let tables = errors::run(py, move || ds.tables())?;
-        Ok(tables
-            .into_iter()
-            .map(|(name, batch)| (name, ArrowTable::from_batch(batch)))
-            .collect())
-    }
-
-    /// One source table.
-    fn table(&self, py: Python<'_>, name: String) -> PyResult<ArrowTable> {
-        let ds = Arc::clone(&self.inner);
-        errors::run(py, move || ds.table(&name)).map(ArrowTable::from_batch)
-    }
-
-    /// Write every table into `path` in `format` (`"parquet"`, `"csv"` or `"ipc"`); returns the
-    /// files written.
-    fn write(&self, py: Python<'_>, path: PathBuf, format: &str) -> PyResult<Vec<String>> {
-        let format = match format {
-            "parquet" => Format::Parquet,
-            "csv" => Format::Csv,
-            "ipc" => Format::Ipc,
-            other => {
-                return Err(errors::invalid(
-                    py,
-                    format!("format: expected parquet, csv or ipc, found {other:?}"),
-                ))
-            }
-        };
-        let ds = Arc::clone(&self.inner);
-        let files = errors::run(py, move || ds.write_dir(&path, format))?;
-        Ok(files.iter().map(|p| p.display().to_string()).collect())
-    }
-
-    /// Patients, events by kind, period, rows per table (a dict).
-    fn summary<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let ds = Arc::clone(&self.inner);
-        let summary = errors::run(py, move || Ok(ds.summary()))?;
-        convert::to_py(py, &summary)
+        let data = errors::run(py, move || {
+            let population = synth::generate(&config)?;
+            let store = EventStore::build(&population);
+            Ok(Data { population, store })
+        })?;
+        Ok(PyDataset {
+            inner: Arc::new(data),
+        })
     }
 
     /// SHA-256 hex digest of the population's canonical serialisation.
     fn digest(&self, py: Python<'_>) -> PyResult<String> {
-        let ds = Arc::clone(&self.inner);
-        errors::run(py, move || Ok(ds.digest()))
+        let data = Arc::clone(&self.inner);
+        errors::run(py, move || Ok(synth::population_digest(&data.population)))
     }
 
     /// Number of patients.
     #[getter]
     fn n_patients(&self) -> usize {
-        self.inner.store().n_patients()
+        self.inner.store.n_patients()
     }
 
     /// Number of events.
     #[getter]
     fn n_events(&self) -> usize {
-        self.inner.store().n_events()
+        self.inner.store.n_events()
     }
-
-    /// Parse a JSON definition and evaluate it.
-    fn cohort(&self, py: Python<'_>, definition: String) -> PyResult<PyCohort> {
-        let ds = Arc::clone(&self.inner);
-        let (result, seconds) = errors::run(py, move || {
-            let def = Definition::from_json(&definition)?;
-            let t0 = Instant::now();
-            let result = ds.cohort(&def)?;
-            Ok((result, t0.elapsed().as_secs_f64()))
-        })?;
-        Ok(PyCohort {
-            dataset: Arc::clone(&self.inner),
-            result: Arc::new(result),
-            core_seconds: seconds,
-        })
-    }
-}
-
-/// Native cohort: the core's result and the dataset it was evaluated on.
-#[pyclass(module = "cohorte._native", name = "Cohort", frozen)]
-pub struct PyCohort {
-    dataset: Arc<CoreDataset>,
-    result: Arc<CohortResult>,
-    core_seconds: f64,
 }

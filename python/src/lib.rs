@@ -8,6 +8,8 @@
 use pyo3::prelude::*;
 
 mod arrow;
+mod convert;
+mod dataset;
 mod errors;
 
 /// The extension module.
@@ -17,5 +19,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     // `cohorte/__init__.py` warns on import when this is true: a debug build is 10-50x slower.
     m.add("DEBUG_BUILD", cfg!(debug_assertions))?;
     m.add_class::<arrow::ArrowTable>()?;
+    m.add_class::<dataset::PyDataset>()?;
     Ok(())
 }

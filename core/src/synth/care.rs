@@ -86,10 +86,10 @@ impl Out<'_> {
     /// A one-off dispensing of a substance (acute care): a small box.
     pub(crate) fn once(&mut self, rng: &mut Rng, day: Day, atc: Atc) {
         let p = &self.packs[atc as usize];
-        if p.monthly.is_empty() || !self.inside(day) {
+        if p.small.is_empty() || !self.inside(day) {
             return;
         }
-        let (id, _) = p.monthly[rng.below(p.monthly.len() as u64) as usize];
+        let (id, _) = p.small[rng.below(p.small.len() as u64) as usize];
         let boxes = if rng.chance(0.2) { 2 } else { 1 };
         self.dispense(day, id, boxes);
     }
@@ -221,7 +221,7 @@ impl Out<'_> {
     /// (`first_stay` is the first number this person used).
     pub(crate) fn finish(&mut self, first_stay: u32) {
         let slice = &mut self.ev[self.first..];
-        slice.sort_unstable_by_key(canonical_key);
+        sort_canonical(slice);
         let used = *self.stays - first_stay;
         if used > 1 {
             // Renumber by first appearance so stay numbers follow admission order.
@@ -237,8 +237,36 @@ impl Out<'_> {
                     e.stay = map[k];
                 }
             }
-            slice.sort_unstable_by_key(canonical_key);
+            sort_canonical(slice);
         }
+    }
+}
+
+/// Sort one person's events in canonical order. Sorting packed 128-bit keys (day, kind, role,
+/// code, position) and gathering is faster than moving 28-byte events through the sort; ties
+/// the key cannot break (codes past 2^24, equal day/kind/role/code) are settled by the full key.
+fn sort_canonical(slice: &mut [Event]) {
+    let mut keys: Vec<u128> = slice
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            let (_, start, kind, role, code, _, _, _) = canonical_key(e);
+            let start = (start as i64 - i32::MIN as i64) as u128;
+            (start << 96)
+                | ((kind as u128) << 88)
+                | ((role as u128) << 80)
+                | (((code as u128) & 0xFF_FFFF) << 56)
+                | i as u128
+        })
+        .collect();
+    keys.sort_unstable();
+    let sorted: Vec<Event> = keys.iter().map(|k| slice[(*k as u32) as usize]).collect();
+    slice.copy_from_slice(&sorted);
+    if !slice
+        .windows(2)
+        .all(|w| canonical_key(&w[0]) <= canonical_key(&w[1]))
+    {
+        slice.sort_unstable_by_key(canonical_key);
     }
 }
 

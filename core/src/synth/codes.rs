@@ -141,10 +141,12 @@ pub(crate) const N_ATC: usize = ATC_CODES.len();
 /// Packs of one substance, as drug ids, with the days each box covers.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Packs {
-    /// Boxes of 28 or 30 days (or any size for acute drugs), with their days.
+    /// Boxes for a month of treatment (28 to 31 days).
     pub monthly: Vec<(u32, u16)>,
-    /// Boxes of 84 or 90 days.
+    /// Boxes for three months (84 days or more).
     pub quarterly: Vec<(u32, u16)>,
+    /// Every box smaller than a quarter (acute care dispenses any of them).
+    pub small: Vec<(u32, u16)>,
 }
 
 /// The dictionaries of a synthetic population and the pack table.
@@ -171,17 +173,28 @@ impl Catalogue {
         let mut packs = Vec::with_capacity(N_ATC);
         for atc in ATC_CODES {
             let mut p = Packs::default();
-            for pack in super::refshim::packs_for_atc(atc) {
+            for pack in crate::referential::packs_for_atc(atc) {
                 let id = dicts.intern_drug(pack.cip13, pack.atc7);
-                if pack.days >= 84 {
-                    p.quarterly.push((id, pack.days));
+                let days = pack.days.max(1);
+                if days >= 84 {
+                    p.quarterly.push((id, days));
                 } else {
-                    p.monthly.push((id, pack.days.max(1)));
+                    p.small.push((id, days));
+                    if days >= 28 {
+                        p.monthly.push((id, days));
+                    }
                 }
             }
+            // A substance without monthly boxes is refilled with what it has.
             if p.monthly.is_empty() {
-                // A substance sold only in large boxes still has a box to dispense.
-                p.monthly = p.quarterly.clone();
+                p.monthly = if p.small.is_empty() {
+                    p.quarterly.clone()
+                } else {
+                    p.small.clone()
+                };
+            }
+            if p.small.is_empty() {
+                p.small = p.monthly.clone();
             }
             packs.push(p);
         }

@@ -76,7 +76,7 @@ impl Demography {
         }
         let mut depts = Vec::new();
         let mut acc = 0.0;
-        for d in super::refshim::departements() {
+        for d in crate::referential::departements() {
             acc += d.population as f64;
             depts.push(acc);
         }

@@ -24,7 +24,7 @@ use crate::rng::Rng;
 
 /// Scale of the general-population death rates once condition hazard ratios and acute-event
 /// deaths are added (calibrated so the crude death rate matches INSEE 2022: CALIBRATION.md).
-const BASE_DEATH: f64 = 0.9;
+const BASE_DEATH: f64 = 0.78;
 
 /// Anti-dementia drugs are no longer reimbursed in France since 1 August 2018 (JO, 29 May 2018).
 const DEMENTIA_DRUGS_DELISTED: (i32, u32, u32) = (2018, 8, 1);
@@ -286,12 +286,12 @@ fn schedule_acute(
     };
     let diab = on(Cond::Diab) != NONE;
     if on(Cond::Ihd) != NONE {
-        // Recurrent myocardial infarction: ~2 % a year in coronary patients (FAST-MI).
-        let rate = if diab { 0.03 } else { 0.02 };
+        // Recurrent myocardial infarction: 1–1.5 % a year in coronary patients (FAST-MI).
+        let rate = if diab { 0.015 } else { 0.01 };
         process(rng, on(Cond::Ihd) + 60, rate, AcuteKind::Mi, 2);
     }
     if on(Cond::Stroke) != NONE {
-        process(rng, on(Cond::Stroke) + 60, 0.04, AcuteKind::Stroke, 1);
+        process(rng, on(Cond::Stroke) + 60, 0.025, AcuteKind::Stroke, 1);
     }
     if on(Cond::Hf) != NONE {
         // Decompensations: ~ 25 % of heart failure patients hospitalised each year.
@@ -473,6 +473,10 @@ impl History<'_, '_, '_, '_> {
             (Cond::Ost, Icd::M8109),
         ];
         for (c, code) in list {
+            // Depression is coded while an episode is likely under care (two years).
+            if c == Cond::Dep && d - self.on(c) > 730 {
+                continue;
+            }
             if self.on(c) <= d && buf.len() < 5 {
                 buf.push((c, code));
             }
@@ -842,7 +846,7 @@ impl History<'_, '_, '_, '_> {
             }
             return;
         }
-        if self.rng.chance(0.5) {
+        if self.rng.chance(0.4) {
             if let Some(dis) = self.mi_stay(o) {
                 if self.rng.chance(0.6) {
                     let s = dis + self.rng.range_i32(15, 90);
@@ -1268,11 +1272,13 @@ impl History<'_, '_, '_, '_> {
                 }
             }
             // Organised breast screening: women 50–74 every two years (participation ~ 50 %).
-            if female && (50.0..75.0).contains(&a) && k % 2 == (self.p.birth & 1) as usize {
-                if self.rng.chance(0.5) {
-                    let d = day_in(self.rng, from, to);
-                    self.out.act(d, Ccam::QEQK004);
-                }
+            if female
+                && (50.0..75.0).contains(&a)
+                && k % 2 == (self.p.birth & 1) as usize
+                && self.rng.chance(0.5)
+            {
+                let d = day_in(self.rng, from, to);
+                self.out.act(d, Ccam::QEQK004);
             }
             // Cardiology follow-up with an ECG for cardiac patients.
             let cardiac = [Cond::Ihd, Cond::Hf, Cond::Af]
@@ -1312,13 +1318,14 @@ impl History<'_, '_, '_, '_> {
     }
 
     fn background_stay(&mut self, d: Day, a: f64, female: bool) {
-        let mut options: Vec<(u8, f64)> = vec![(0, 1.0), (1, 1.0), (2, 1.0)];
+        // Relative frequencies of a few common causes of admission (ATIH, PMSI MCO).
+        let mut options: Vec<(u8, f64)> = vec![(0, 1.0), (1, 0.4), (2, 1.2)];
         if a >= 60.0 {
             options.push((3, 2.5));
             options.push((4, 1.5));
         }
         if a < 40.0 {
-            options.push((5, 1.0));
+            options.push((5, 0.6));
         }
         if female && (18.0..45.0).contains(&a) {
             options.push((6, 3.0));

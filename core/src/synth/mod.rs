@@ -12,7 +12,6 @@ mod codes;
 mod conditions;
 mod demography;
 mod history;
-mod refshim;
 
 use crate::dates::Day;
 use crate::error::{Error, Result};
@@ -82,7 +81,7 @@ impl SynthConfig {
 
 /// Patients generated per work unit. Each unit is generated alone (one stream per patient), so
 /// the output is the same whether units run in sequence or on several threads.
-const CHUNK: u64 = 2048;
+const CHUNK: u64 = 512;
 
 /// Generate a synthetic population.
 ///

@@ -1,0 +1,809 @@
+//! Cohort definitions (PRODUCT.md §4): the JSON document a student or an analyst writes, its
+//! serde model, its JSON Schema, its validation and the example library.
+//!
+//! The semantics follow the OHDSI cohort expression (circe), adapted to SNDS codes:
+//!
+//! - **Concept sets** name a list of codes of one system (`ATC`, `CIP13`, `ICD10`, `CCAM`); each
+//!   code means itself and its descendants (prefix: `E11` covers `E119`), minus the `exclude`d
+//!   codes (and their descendants). Codes are written as in SNDS tables: upper case, no dot
+//!   (`e11.9` is read as `E119`).
+//! - **Entry**: events of one or more [`EventFilter`]s. `occurrence` picks, for each person,
+//!   the first, the last or all matching events **over the whole data** (so `first` means
+//!   "first ever seen", the incident-user reading); the `date_range` and the observation
+//!   requirements (`prior_observation`, `post_observation` days inside the observation period)
+//!   then filter the picked events. An index event has a start (the event's date) and an end
+//!   (discharge for a stay, end of an ALD period, else the start), clamped to the observation
+//!   period. Same-day duplicates (same start and end) count once.
+//! - **Observation period** of a person: from the later of birth and the first day of the data
+//!   to the earlier of death and the last day of the data.
+//! - **Inclusion rules**, each named, are applied in order to every index event; an event is
+//!   kept when it satisfies every rule. A rule is a [`Criterion`]: demographics at the index
+//!   start, a count of events in a window around the index, a count of entries of a nested
+//!   cohort overlapping a window, or a group (`all`, `any`, `at_least` n of, `at_most` n of).
+//!   Windows are in days relative to the index start (or end), both bounds inclusive, and are
+//!   clipped to the observation period; a missing bound is unbounded.
+//! - **Exit** ([`Exit`]): end of observation (default), a fixed number of days after the index,
+//!   the end of continuous exposure to a drug concept set, or death. The exit is then cut at
+//!   the first **censoring** event on or after the index start, and at the end of observation.
+//! - **Era collapse**: a person's entries that overlap, or start at most `collapse_days` days
+//!   after the previous one ends, are merged into one.
+//!
+//! # Validation
+//! [`Definition::from_json`] parses the document as plain JSON first and walks it, so every
+//! type error is reported with its path (`inclusion[2].window.start: expected an integer number
+//! of days, found "30"`), then checks the meaning (unknown concept set, unknown code system, a
+//! concept set of the wrong system for an event, a window whose start is after its end...).
+//! Every problem is reported at once in [`crate::Error::Definition`].
+//!
+//! A code absent from Cohorte's shipped referential ([`crate::referential::contains`]) is a
+//! **warning**, not an error: the referential covers the conditions of the examples and of the
+//! synthetic population only, and real SNDS extracts hold many more valid codes. A malformed code
+//! (wrong length or characters for its system) is an error. Warnings are returned by
+//! [`validate_json`] and [`Definition::warnings`] and never block evaluation.
+//!
+//! # Versions
+//! The current version is [`CURRENT_VERSION`]. Version 1 documents (the first published form,
+//! where concept sets were called `concepts` and windows had `from`/`to` bounds) are migrated on
+//! load by [`migrate`].
+
+mod check;
+mod examples;
+mod walk;
+
+use std::borrow::Cow;
+
+use schemars::{JsonSchema, Schema, SchemaGenerator};
+use serde::{Deserialize, Serialize};
+
+use crate::dates::Day;
+use crate::error::{Error, Problem, Result, Severity};
+use crate::model::CodeSystem;
+
+pub use examples::examples;
+
+/// Version written by [`Definition::to_json`] and expected by the engine.
+pub const CURRENT_VERSION: u32 = 2;
+
+/// Most inclusion rules a definition may hold (the engine keeps one bit per rule).
+pub const MAX_RULES: usize = 64;
+
+/// A cohort definition.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(title = "Cohorte cohort definition")]
+pub struct Definition {
+    /// Format version of the document (current: 2). Older versions are migrated on load.
+    pub version: u32,
+    /// Short name of the cohort.
+    pub name: String,
+    /// What the cohort is, in plain words, for the person who reads it next.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    /// Named lists of codes, referred to by name from the entry, rules, exit and censoring.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub concept_sets: Vec<ConceptSet>,
+    /// The events that put a person in the cohort (index events).
+    pub entry: Entry,
+    /// Named rules every index event must satisfy, applied in order (the attrition steps).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub inclusion: Vec<Rule>,
+    /// When a person leaves the cohort (default: end of observation).
+    #[serde(default, skip_serializing_if = "Exit::is_default")]
+    pub exit: Exit,
+    /// Events that end a cohort entry early: the first one on or after the index start.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub censoring: Vec<EventFilter>,
+    /// Entries of a person separated by at most this many days are merged (era collapse pad).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub collapse_days: u32,
+    /// Nested cohort definitions, usable in rules with `in_cohort` (by their `name`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cohorts: Vec<Definition>,
+}
+
+fn is_zero(v: &u32) -> bool {
+    *v == 0
+}
+
+/// A named list of codes of one system: each code means itself and its descendants.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ConceptSet {
+    /// Name used to refer to it (`metformin`, `type 2 diabetes`).
+    pub name: String,
+    /// Code system: `ATC`, `CIP13`, `ICD10` or `CCAM`.
+    pub system: CodeSystem,
+    /// Codes as in SNDS tables (`A10BA02`, `E11`, `I21`, `DDAF001`); prefixes cover descendants.
+    pub codes: Vec<String>,
+    /// Codes (and their descendants) to leave out.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exclude: Vec<String>,
+}
+
+impl JsonSchema for CodeSystem {
+    fn schema_name() -> Cow<'static, str> {
+        "CodeSystem".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        schemars::json_schema!({
+            "description": "Code system. `ICD-10`, `CIM10`, `CIP` and lower case are accepted too.",
+            "type": "string",
+            "enum": ["ATC", "CIP13", "ICD10", "CCAM"]
+        })
+    }
+}
+
+/// Type of event a filter selects.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum EventType {
+    /// A pharmacy dispensing (concept set of ATC or CIP13 codes).
+    Dispensing,
+    /// A diagnosis: PMSI main (DP), related (DR), associated (DAS) or ALD motive (ICD-10).
+    Diagnosis,
+    /// A hospital stay, selected by its main diagnosis (ICD-10); no concept set = any stay.
+    Stay,
+    /// A CCAM act, in city care or in hospital.
+    Act,
+    /// A long-term illness (ALD) period, by its ICD-10 code.
+    Ald,
+    /// Death (no concept set).
+    Death,
+}
+
+impl EventType {
+    /// Every type, in a fixed order.
+    pub const ALL: [EventType; 6] = [
+        EventType::Dispensing,
+        EventType::Diagnosis,
+        EventType::Stay,
+        EventType::Act,
+        EventType::Ald,
+        EventType::Death,
+    ];
+
+    /// Name as written in definitions.
+    pub fn name(self) -> &'static str {
+        match self {
+            EventType::Dispensing => "dispensing",
+            EventType::Diagnosis => "diagnosis",
+            EventType::Stay => "stay",
+            EventType::Act => "act",
+            EventType::Ald => "ald",
+            EventType::Death => "death",
+        }
+    }
+
+    /// The event kind of the store.
+    pub fn kind(self) -> crate::model::EventKind {
+        use crate::model::EventKind;
+        match self {
+            EventType::Dispensing => EventKind::Dispensing,
+            EventType::Diagnosis => EventKind::Diagnosis,
+            EventType::Stay => EventKind::Stay,
+            EventType::Act => EventKind::Act,
+            EventType::Ald => EventKind::Ald,
+            EventType::Death => EventKind::Death,
+        }
+    }
+
+    /// Code systems a concept set used with this event type may have.
+    pub fn systems(self) -> &'static [CodeSystem] {
+        match self {
+            EventType::Dispensing => &[CodeSystem::Atc, CodeSystem::Cip13],
+            EventType::Diagnosis | EventType::Stay | EventType::Ald => &[CodeSystem::Icd10],
+            EventType::Act => &[CodeSystem::Ccam],
+            EventType::Death => &[],
+        }
+    }
+}
+
+/// Role of a diagnosis.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+pub enum DiagnosisRole {
+    /// Main diagnosis of a stay (`DGN_PAL`).
+    DP,
+    /// Related diagnosis (`DGN_REL`).
+    DR,
+    /// Associated diagnosis (`ASS_DGN`).
+    DAS,
+    /// Motive of a long-term illness registration (`IR_IMB_R`).
+    ALD,
+}
+
+impl DiagnosisRole {
+    /// The store's role.
+    pub fn role(self) -> crate::model::Role {
+        use crate::model::Role;
+        match self {
+            DiagnosisRole::DP => Role::DP,
+            DiagnosisRole::DR => Role::DR,
+            DiagnosisRole::DAS => Role::DAS,
+            DiagnosisRole::ALD => Role::ALD,
+        }
+    }
+}
+
+/// Selects events: a type, optionally a concept set and (diagnoses) roles.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct EventFilter {
+    /// Event type.
+    pub event: EventType,
+    /// Name of a concept set; absent: any event of this type.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub concept_set: Option<String>,
+    /// Diagnosis roles accepted (`DP`, `DR`, `DAS`, `ALD`); empty: any role. Diagnoses only.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub roles: Vec<DiagnosisRole>,
+}
+
+/// A calendar date, written `YYYY-MM-DD` in JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Date(pub Day);
+
+impl Serialize for Date {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(&crate::dates::format(self.0))
+    }
+}
+
+impl<'de> Deserialize<'de> for Date {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        walk::parse_iso(&s)
+            .map(Date)
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+impl JsonSchema for Date {
+    fn schema_name() -> Cow<'static, str> {
+        "Date".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        schemars::json_schema!({
+            "description": "A calendar date, YYYY-MM-DD.",
+            "type": "string",
+            "format": "date"
+        })
+    }
+}
+
+/// Inclusive calendar range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+pub struct DateRange {
+    /// First date (inclusive); absent: unbounded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<Date>,
+    /// Last date (inclusive); absent: unbounded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<Date>,
+}
+
+/// Which of a person's matching entry events become index events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Occurrence {
+    /// The earliest ever seen in the data (default).
+    #[default]
+    First,
+    /// Every one.
+    All,
+    /// The latest seen in the data.
+    Last,
+}
+
+/// The entry of the cohort.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Entry {
+    /// Events that can be index events (any of them).
+    pub events: Vec<EventFilter>,
+    /// Keep index events starting in this range (applied after `occurrence`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date_range: Option<DateRange>,
+    /// `first` (default), `all` or `last`.
+    #[serde(default)]
+    pub occurrence: Occurrence,
+    /// Days of observation required before the index date.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub prior_observation: u32,
+    /// Days of observation required after the index date.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub post_observation: u32,
+}
+
+/// A named inclusion rule.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Rule {
+    /// Name shown in the attrition.
+    pub name: String,
+    /// Optional explanation.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    /// The criterion (its fields sit beside `name`).
+    #[serde(flatten)]
+    pub criterion: Criterion,
+}
+
+/// A criterion evaluated on one index event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum Criterion {
+    /// Every sub-criterion holds.
+    All {
+        /// Sub-criteria.
+        all: Vec<Criterion>,
+    },
+    /// At least one sub-criterion holds.
+    Any {
+        /// Sub-criteria.
+        any: Vec<Criterion>,
+    },
+    /// At least `at_least` sub-criteria hold.
+    AtLeast {
+        /// Minimum number of sub-criteria that hold.
+        at_least: u32,
+        /// Sub-criteria.
+        of: Vec<Criterion>,
+    },
+    /// At most `at_most` sub-criteria hold.
+    AtMost {
+        /// Maximum number of sub-criteria that hold.
+        at_most: u32,
+        /// Sub-criteria.
+        of: Vec<Criterion>,
+    },
+    /// Age, sex and place at the index date.
+    Demographics {
+        /// The conditions.
+        demographics: Demographics,
+    },
+    /// A count of events in a window.
+    Events(Box<EventCount>),
+    /// A count of a nested cohort's entries overlapping a window.
+    InCohort(Box<CohortCount>),
+}
+
+/// Conditions on the person at the index date (each absent one holds).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+pub struct Demographics {
+    /// Age in completed years at the index start.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub age: Option<AgeRange>,
+    /// `male` or `female`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sex: Option<Sex>,
+    /// Départements of residence (INSEE codes: `75`, `2A`, `971`); any of them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub departements: Vec<String>,
+    /// Regions of residence (2016 INSEE codes: 11 Île-de-France, 84...); any of them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub regions: Vec<u8>,
+}
+
+/// Inclusive age range in years.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+pub struct AgeRange {
+    /// Minimum age (inclusive).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<u32>,
+    /// Maximum age (inclusive).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<u32>,
+}
+
+/// Sex.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Sex {
+    /// `BEN_SEX_COD` 1.
+    Male,
+    /// `BEN_SEX_COD` 2.
+    Female,
+}
+
+impl Sex {
+    /// SNDS code.
+    pub fn code(self) -> u8 {
+        match self {
+            Sex::Male => crate::model::sex::MALE,
+            Sex::Female => crate::model::sex::FEMALE,
+        }
+    }
+}
+
+/// Days relative to the index, both inclusive; a missing bound is unbounded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+pub struct Window {
+    /// First day (negative = before the index), inclusive.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start: Option<i32>,
+    /// Last day, inclusive.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end: Option<i32>,
+}
+
+/// Which date of the index event a window or a fixed exit counts from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Anchor {
+    /// The index event's start (default).
+    #[default]
+    IndexStart,
+    /// The index event's end (discharge of a stay, end of an ALD period).
+    IndexEnd,
+}
+
+impl Anchor {
+    fn is_default(&self) -> bool {
+        *self == Anchor::IndexStart
+    }
+}
+
+/// How many occurrences are required (default: at least 1). `exactly` excludes the others.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Count {
+    /// At least this many.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at_least: Option<u32>,
+    /// At most this many.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at_most: Option<u32>,
+    /// Exactly this many.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exactly: Option<u32>,
+}
+
+impl Default for Count {
+    fn default() -> Self {
+        Count {
+            at_least: Some(1),
+            at_most: None,
+            exactly: None,
+        }
+    }
+}
+
+impl Count {
+    fn is_default(&self) -> bool {
+        *self == Count::default()
+    }
+    /// Inclusive bounds `(min, max)` of the accepted count.
+    pub fn bounds(&self) -> (u32, u32) {
+        match self.exactly {
+            Some(n) => (n, n),
+            None => (self.at_least.unwrap_or(0), self.at_most.unwrap_or(u32::MAX)),
+        }
+    }
+}
+
+/// Events of a filter counted in a window around the index.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct EventCount {
+    /// The events counted.
+    #[serde(flatten)]
+    pub filter: EventFilter,
+    /// The window (default: the whole observation period).
+    #[serde(default, skip_serializing_if = "is_unbounded")]
+    pub window: Window,
+    /// Index date the window counts from.
+    #[serde(default, skip_serializing_if = "Anchor::is_default")]
+    pub relative_to: Anchor,
+    /// Required count (default: at least 1).
+    #[serde(default, skip_serializing_if = "Count::is_default")]
+    pub count: Count,
+    /// Count distinct dates rather than events.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub distinct_dates: bool,
+}
+
+fn is_unbounded(w: &Window) -> bool {
+    w.start.is_none() && w.end.is_none()
+}
+
+/// Entries of a nested cohort (one of the definition's `cohorts`) overlapping a window.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct CohortCount {
+    /// Name of the nested cohort.
+    pub in_cohort: String,
+    /// The window (default: the whole observation period).
+    #[serde(default, skip_serializing_if = "is_unbounded")]
+    pub window: Window,
+    /// Index date the window counts from.
+    #[serde(default, skip_serializing_if = "Anchor::is_default")]
+    pub relative_to: Anchor,
+    /// Required number of overlapping entries (default: at least 1).
+    #[serde(default, skip_serializing_if = "Count::is_default")]
+    pub count: Count,
+}
+
+/// When a cohort entry ends (before censoring and the end of observation cut it).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Exit {
+    /// At the end of the observation period (default).
+    #[default]
+    EndOfObservation,
+    /// A fixed number of days after the index.
+    Fixed {
+        /// Days after the anchor (0 = the same day).
+        days: u32,
+        /// Index date the days count from.
+        #[serde(default, skip_serializing_if = "Anchor::is_default")]
+        from: Anchor,
+    },
+    /// At the end of continuous exposure to a drug concept set covering the index date. Each
+    /// dispensing covers `boxes × days_per_box` days from its date; exposures separated by at
+    /// most `gap` uncovered days join; `extension` days are added at the end. When no exposure
+    /// covers the index date the entry ends on its index date.
+    DrugExposure {
+        /// Concept set of ATC or CIP13 codes.
+        concept_set: String,
+        /// Days one box covers; absent: the pack's own (`referential::packs()`), 30 if unknown.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        days_per_box: Option<u32>,
+        /// Uncovered days allowed between two exposures (default 30).
+        #[serde(default = "default_gap")]
+        gap: u32,
+        /// Days added after the last covered day.
+        #[serde(default, skip_serializing_if = "is_zero")]
+        extension: u32,
+    },
+    /// At death; the same date as the end of observation for people who die during the data,
+    /// the end of the data for the others.
+    Death,
+}
+
+fn default_gap() -> u32 {
+    30
+}
+
+impl Exit {
+    fn is_default(&self) -> bool {
+        *self == Exit::EndOfObservation
+    }
+}
+
+impl Definition {
+    /// Parse and validate a JSON document. On failure returns [`Error::Definition`] listing every
+    /// error (warnings do not block: see [`validate_json`]).
+    pub fn from_json(text: &str) -> Result<Definition> {
+        let v = validate_json(text);
+        match v.definition {
+            Some(d) if !v.problems.iter().any(|p| p.severity == Severity::Error) => Ok(d),
+            _ => Err(Error::Definition(
+                v.problems
+                    .into_iter()
+                    .filter(|p| p.severity == Severity::Error)
+                    .collect(),
+            )),
+        }
+    }
+
+    /// Validate a JSON value (already parsed), as [`Definition::from_json`].
+    pub fn from_value(value: serde_json::Value) -> Result<Definition> {
+        let v = validate_value(value);
+        match v.definition {
+            Some(d) if !v.problems.iter().any(|p| p.severity == Severity::Error) => Ok(d),
+            _ => Err(Error::Definition(
+                v.problems
+                    .into_iter()
+                    .filter(|p| p.severity == Severity::Error)
+                    .collect(),
+            )),
+        }
+    }
+
+    /// The document, pretty-printed, at the current version.
+    pub fn to_json(&self) -> String {
+        // Serialising these plain data types cannot fail (no maps with non-string keys).
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+
+    /// Every problem of the meaning (errors and warnings), with paths.
+    pub fn check(&self) -> Vec<Problem> {
+        let mut problems = Vec::new();
+        check::check(self, "", &mut problems);
+        problems
+    }
+
+    /// Only the warnings of [`Definition::check`].
+    pub fn warnings(&self) -> Vec<Problem> {
+        self.check()
+            .into_iter()
+            .filter(|p| p.severity == Severity::Warning)
+            .collect()
+    }
+
+    /// Errors of [`Definition::check`] as an [`Error::Definition`], or `Ok(())`.
+    pub fn ensure_valid(&self) -> Result<()> {
+        let errors: Vec<Problem> = self
+            .check()
+            .into_iter()
+            .filter(|p| p.severity == Severity::Error)
+            .collect();
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::Definition(errors))
+        }
+    }
+
+    /// The concept set named `name`.
+    pub fn concept_set(&self, name: &str) -> Option<&ConceptSet> {
+        self.concept_sets.iter().find(|c| c.name == name)
+    }
+}
+
+/// The outcome of validating a document: the definition when it could be read, and every problem
+/// (errors and warnings).
+#[derive(Debug, Clone, Serialize)]
+pub struct Validation {
+    /// The definition, when its structure is valid (it may still have errors of meaning).
+    #[serde(skip)]
+    pub definition: Option<Definition>,
+    /// Every problem found.
+    pub problems: Vec<Problem>,
+}
+
+impl Validation {
+    /// Whether there is no error (warnings allowed).
+    pub fn is_valid(&self) -> bool {
+        self.definition.is_some() && !self.problems.iter().any(|p| p.severity == Severity::Error)
+    }
+}
+
+/// Validate a JSON document, returning the definition (when readable) and every problem.
+pub fn validate_json(text: &str) -> Validation {
+    match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(v) => validate_value(v),
+        Err(e) => Validation {
+            definition: None,
+            problems: vec![Problem {
+                path: String::new(),
+                message: format!("not valid JSON: {e}"),
+                severity: Severity::Error,
+            }],
+        },
+    }
+}
+
+/// Validate a parsed JSON value, as [`validate_json`].
+pub fn validate_value(mut value: serde_json::Value) -> Validation {
+    let mut problems = Vec::new();
+    if let Err(p) = migrate(&mut value) {
+        problems.push(p);
+        return Validation {
+            definition: None,
+            problems,
+        };
+    }
+    walk::walk_definition(&mut value, "", &mut problems);
+    if !problems.is_empty() {
+        return Validation {
+            definition: None,
+            problems,
+        };
+    }
+    match serde_json::from_value::<Definition>(value) {
+        Ok(d) => {
+            check::check(&d, "", &mut problems);
+            Validation {
+                definition: Some(d),
+                problems,
+            }
+        }
+        Err(e) => {
+            problems.push(Problem {
+                path: String::new(),
+                message: format!("cannot read the definition: {e}"),
+                severity: Severity::Error,
+            });
+            Validation {
+                definition: None,
+                problems,
+            }
+        }
+    }
+}
+
+/// Bring a document of an older version to [`CURRENT_VERSION`], in place (nested cohorts too,
+/// each by its own `version`).
+///
+/// Version 1 called concept sets `concepts` and bounded windows with `from`/`to`; version 2
+/// says `concept_sets` and `start`/`end`. A document without `version` is an error (the field
+/// says which rules to read it with); a version newer than this library is an error too.
+pub fn migrate(value: &mut serde_json::Value) -> std::result::Result<(), Problem> {
+    migrate_at(value, "")
+}
+
+fn migrate_at(value: &mut serde_json::Value, path: &str) -> std::result::Result<(), Problem> {
+    let vpath = format!("{path}version");
+    let err = |message: String| Problem {
+        path: vpath.clone(),
+        message,
+        severity: Severity::Error,
+    };
+    let Some(obj) = value.as_object_mut() else {
+        return Err(Problem {
+            path: path.trim_end_matches('.').to_string(),
+            message: "expected an object (a cohort definition)".into(),
+            severity: Severity::Error,
+        });
+    };
+    let version = match obj.get("version") {
+        None => {
+            return Err(err(format!(
+                "missing; expected the format version (current: {CURRENT_VERSION})"
+            )))
+        }
+        Some(v) => match v.as_u64() {
+            Some(n) => n,
+            None => {
+                return Err(err(format!(
+                    "expected an integer format version (1 to {CURRENT_VERSION}), found {v}"
+                )))
+            }
+        },
+    };
+    match version {
+        1 => migrate_v1(value),
+        2 => {}
+        n => {
+            return Err(err(format!(
+                "version {n} is not known to this version of Cohorte (expected 1 to {CURRENT_VERSION})"
+            )))
+        }
+    }
+    if let Some(cohorts) = value.get_mut("cohorts").and_then(|c| c.as_array_mut()) {
+        for (i, c) in cohorts.iter_mut().enumerate() {
+            migrate_at(c, &format!("{path}cohorts[{i}]."))?;
+        }
+    }
+    Ok(())
+}
+
+/// Version 1 to 2: `concepts` becomes `concept_sets`, window `from`/`to` become `start`/`end`.
+fn migrate_v1(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    fn windows(v: &mut Value) {
+        match v {
+            Value::Object(m) => {
+                if let Some(Value::Object(w)) = m.get_mut("window") {
+                    if let Some(f) = w.remove("from") {
+                        w.insert("start".into(), f);
+                    }
+                    if let Some(t) = w.remove("to") {
+                        w.insert("end".into(), t);
+                    }
+                }
+                for (k, child) in m.iter_mut() {
+                    // Nested cohorts are migrated by their own version.
+                    if k != "cohorts" {
+                        windows(child);
+                    }
+                }
+            }
+            Value::Array(a) => a.iter_mut().for_each(windows),
+            _ => {}
+        }
+    }
+    windows(value);
+    if let Some(m) = value.as_object_mut() {
+        if let Some(c) = m.remove("concepts") {
+            m.insert("concept_sets".into(), c);
+        }
+        m.insert("version".into(), Value::from(CURRENT_VERSION));
+    }
+}
+
+/// The JSON Schema of a definition (draft 2020-12), as committed in
+/// `core/schema/cohort-definition.schema.json`.
+pub fn json_schema() -> String {
+    let schema = schemars::schema_for!(Definition);
+    let mut s = serde_json::to_string_pretty(&schema).unwrap_or_default();
+    s.push('\n');
+    s
+}

@@ -1,0 +1,485 @@
+//! Disclosure control (PRODUCT.md §6, SNDS.md §7): the one layer every aggregate passes through
+//! before it is displayed or exported.
+//!
+//! [`protect`] applies, to a set of tables published together:
+//! 1. **primary suppression**: a count of distinct patients from 1 to k − 1 is masked (0 is
+//!    publishable); a count is also masked when its complement within a total (`total − count`,
+//!    the patients *without* a characteristic) is from 1 to k − 1;
+//! 2. **complementary suppression**: any relation (a margin and the cells it sums, within a table,
+//!    across tables or across the levels of a [`Hierarchy`]) holding exactly one masked cell gets
+//!    a second, the smallest remaining (non-zero when possible), repeated until stable; then the
+//!    exact [`audit`] runs and, while some masked cell can still be rebuilt (by a combination of
+//!    several relations, or because counts are non-negative), one more cell of a relation holding
+//!    it is masked;
+//! 3. **derived values** (rates, shares, means, bounds, survival, SMDs) are masked whenever a count
+//!    they are computed from is.
+//!
+//! Masked cells are set to null and flagged in a boolean `<column>_masked` column that follows
+//! the column; a note on the aggregate says how many cells were masked and why. Nothing is zeroed
+//! or dropped.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use arrow_array::{new_null_array, ArrayRef, BooleanArray, RecordBatch};
+use arrow_schema::{DataType, Field, Schema};
+use arrow_select::zip::zip;
+
+use crate::aggregate::Aggregate;
+use crate::error::{Error, Result};
+
+mod solve;
+mod space;
+
+/// Default threshold: counts under 10 patients are masked (Open Data practice; CASD uses 11).
+pub const DEFAULT_K: u32 = 10;
+
+/// How the parent of a finer level is found.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ParentRule {
+    /// The parent is the first `n` characters (ATC levels: 1, 3, 4, 5).
+    Prefix(usize),
+    /// Explicit `(child, parent)` pairs (département → region).
+    Map(Vec<(String, String)>),
+}
+
+/// Two levels of one classification published in different tables (or columns): each `parent`
+/// value is the sum of the `child` values under it, the other strata being equal.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Hierarchy {
+    /// Stratum column of the finer level (e.g. `atc3`).
+    pub child: String,
+    /// Stratum column of the coarser level (e.g. `atc2`).
+    pub parent: String,
+    /// How a child value maps to its parent.
+    pub rule: ParentRule,
+}
+
+impl Hierarchy {
+    /// ATC levels published in two stratum columns: `child` at level `child_level` within
+    /// `parent` at level `parent_level` (levels 1–5: `C`, `C09`, `C09A`, `C09AA`, `C09AA05`).
+    pub fn atc(child: &str, child_level: u8, parent: &str, parent_level: u8) -> Result<Self> {
+        let len = crate::aggregate::baseline::atc_len(parent_level);
+        match (len, crate::aggregate::baseline::atc_len(child_level)) {
+            (Some(n), Some(_)) if child_level > parent_level => Ok(Hierarchy {
+                child: child.into(),
+                parent: parent.into(),
+                rule: ParentRule::Prefix(n),
+            }),
+            _ => Err(Error::invalid(format!(
+                "ATC hierarchy: expected levels 1 to 5 with the child finer than the parent, \
+                 found {child_level} within {parent_level}"
+            ))),
+        }
+    }
+
+    /// Départements (stratum `dept`) within their 2016 regions (stratum `region`), as coded by
+    /// [`crate::aggregate::Dim`]; the unknown département `99` falls in the unknown region `99`.
+    pub fn dept_in_region() -> Self {
+        let mut pairs: Vec<(String, String)> = crate::referential::departements()
+            .iter()
+            .map(|d| (d.code.to_string(), format!("{:02}", d.region)))
+            .collect();
+        pairs.push(("99".into(), "99".into()));
+        Hierarchy {
+            child: "dept".into(),
+            parent: "region".into(),
+            rule: ParentRule::Map(pairs),
+        }
+    }
+
+    /// Parent value of a child value.
+    pub fn parent_of(&self, child: &str) -> Option<String> {
+        match &self.rule {
+            ParentRule::Prefix(n) => child.get(..*n).map(str::to_string),
+            ParentRule::Map(pairs) => pairs
+                .iter()
+                .find(|(c, _)| c == child)
+                .map(|(_, p)| p.clone()),
+        }
+    }
+}
+
+/// Options of [`protect`].
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Protection {
+    /// Threshold: counts from 1 to k − 1 patients are masked.
+    pub k: u32,
+    /// Levels published together.
+    #[serde(default)]
+    pub hierarchies: Vec<Hierarchy>,
+}
+
+impl Default for Protection {
+    fn default() -> Self {
+        Protection {
+            k: DEFAULT_K,
+            hierarchies: vec![],
+        }
+    }
+}
+
+impl Protection {
+    /// Threshold `k`, no hierarchies.
+    pub fn k(k: u32) -> Self {
+        Protection {
+            k,
+            hierarchies: vec![],
+        }
+    }
+}
+
+/// A masked cell that the published tables let an attacker rebuild.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Exposure {
+    /// Aggregate name.
+    pub table: String,
+    /// Index of the aggregate in the set.
+    pub table_index: usize,
+    /// 0-based row.
+    pub row: usize,
+    /// Count column.
+    pub column: String,
+    /// The value the attacker obtains.
+    pub value: i64,
+    /// `linear` (a combination of relations) or `bounds` (relations and non-negativity).
+    pub method: String,
+}
+
+/// Result of an [`audit`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct AuditReport {
+    /// Distinct count cells in additive relations.
+    pub cells: usize,
+    /// Masked ones.
+    pub masked: usize,
+    /// Additive relations checked.
+    pub relations: usize,
+    /// Masked cells that can be rebuilt (empty when the audit passes).
+    pub exposed: Vec<Exposure>,
+}
+
+impl AuditReport {
+    /// Whether no masked cell can be rebuilt.
+    pub fn passed(&self) -> bool {
+        self.exposed.is_empty()
+    }
+}
+
+/// What [`protect`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Report {
+    /// Threshold used.
+    pub k: u32,
+    /// Count cells masked because they are small (or their complement is).
+    pub primary: usize,
+    /// Count cells masked to protect others.
+    pub complementary: usize,
+    /// Derived cells masked with their counts.
+    pub derived: usize,
+    /// The audit of the published result.
+    pub audit: AuditReport,
+}
+
+/// Mask flags per table and column.
+type Masks = Vec<BTreeMap<String, Vec<bool>>>;
+
+fn check(aggs: &[Aggregate]) -> Result<()> {
+    for a in aggs {
+        if a.protected_k.is_some() {
+            return Err(Error::Aggregate(format!(
+                "aggregate {}: already protected",
+                a.name
+            )));
+        }
+        for c in &a.patient_counts {
+            space::int_column(a, c)?;
+        }
+        for d in &a.derived {
+            a.column(&d.column)?;
+            for f in &d.from {
+                if !a.patient_counts.contains(f) {
+                    return Err(Error::Aggregate(format!(
+                        "aggregate {}: {} is derived from {f}, which is not a patient count",
+                        a.name, d.column
+                    )));
+                }
+            }
+        }
+        space::dim_strings(a)?;
+    }
+    Ok(())
+}
+
+/// The smallest unmasked cell among `cells` (non-zero first, then by value, then by id).
+fn smallest(masked: &[bool], cells: &[usize], raw: &[i64]) -> Option<usize> {
+    cells
+        .iter()
+        .copied()
+        .filter(|c| !masked[*c])
+        .min_by_key(|c| (raw[*c] == 0, raw[*c], *c))
+}
+
+/// Protect a set of aggregates published together (the same cohort at several levels or with
+/// several strata), in place. See the module documentation for the rules.
+pub fn protect(aggs: &mut [Aggregate], opts: &Protection) -> Result<Report> {
+    if opts.k == 0 {
+        return Err(Error::invalid("k: expected a threshold of at least 1"));
+    }
+    check(aggs)?;
+    let k = opts.k as i64;
+    let small = |v: i64| v >= 1 && v < k;
+    let mut report = Report {
+        k: opts.k,
+        ..Default::default()
+    };
+
+    // 1. Primary suppression, per table.
+    let mut masks: Masks = vec![];
+    for a in aggs.iter() {
+        let mut m = BTreeMap::new();
+        for c in &a.patient_counts {
+            let v = space::int_column(a, c)?;
+            m.insert(
+                c.clone(),
+                v.iter().map(|x| x.is_some_and(small)).collect::<Vec<_>>(),
+            );
+        }
+        for (c, t) in &a.complements {
+            let (cv, tv) = (space::int_column(a, c)?, space::int_column(a, t)?);
+            let flags = m.entry(c.clone()).or_default();
+            for r in 0..cv.len() {
+                if let (Some(x), Some(y)) = (cv[r], tv[r]) {
+                    if small(y - x) {
+                        flags[r] = true;
+                    }
+                }
+            }
+        }
+        masks.push(m);
+    }
+    report.primary = masks
+        .iter()
+        .flat_map(|m| m.values())
+        .map(|v| v.iter().filter(|x| **x).count())
+        .sum();
+
+    // 2. Complementary suppression over the additive relations.
+    let sp = space::build(aggs, &opts.hierarchies, &|_, _, _| true)?;
+    let raw: Vec<i64> = sp.value.iter().map(|v| v.unwrap_or(0)).collect();
+    let mut masked: Vec<bool> = sp
+        .refs
+        .iter()
+        .map(|refs| refs.iter().any(|r| masks[r.table][&r.column][r.row]))
+        .collect();
+    let mut rel_of: Vec<Vec<usize>> = vec![vec![]; raw.len()];
+    for (i, (t, parts)) in sp.relations.iter().enumerate() {
+        rel_of[*t].push(i);
+        for p in parts {
+            rel_of[*p].push(i);
+        }
+    }
+    let members = |i: usize| -> Vec<usize> {
+        let (t, parts) = &sp.relations[i];
+        let mut v = parts.clone();
+        v.push(*t);
+        v
+    };
+    let mut unresolved = BTreeSet::new();
+    for _round in 0..10_000 {
+        // Single-masked rule until stable.
+        loop {
+            let mut changed = false;
+            for i in 0..sp.relations.len() {
+                let m = members(i);
+                if m.iter().filter(|c| masked[**c]).count() == 1 {
+                    if let Some(c) = smallest(&masked, &m, &raw) {
+                        masked[c] = true;
+                        changed = true;
+                    }
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        // Exact check of what the masked pattern still reveals.
+        let view = space::Space {
+            refs: vec![],
+            value: raw
+                .iter()
+                .zip(&masked)
+                .map(|(v, m)| (!m).then_some(*v))
+                .collect(),
+            relations: sp.relations.clone(),
+        };
+        let found = solve::rebuildable(&view)?;
+        if found.is_empty() {
+            break;
+        }
+        let mut added = false;
+        for f in found {
+            let near: Vec<usize> = rel_of[f.cell].iter().flat_map(|&i| members(i)).collect();
+            let pick = smallest(&masked, &near, &raw).or_else(|| {
+                // Every neighbour is masked: widen to the relations of the neighbours.
+                let wider: Vec<usize> = near
+                    .iter()
+                    .flat_map(|&c| rel_of[c].iter().flat_map(|&i| members(i)))
+                    .collect();
+                smallest(&masked, &wider, &raw)
+            });
+            match pick {
+                Some(c) => {
+                    masked[c] = true;
+                    added = true;
+                }
+                None => {
+                    unresolved.insert(f.cell);
+                }
+            }
+        }
+        if !added {
+            break;
+        }
+    }
+    for (id, refs) in sp.refs.iter().enumerate() {
+        if masked[id] {
+            for r in refs {
+                if let Some(flags) = masks[r.table].get_mut(&r.column) {
+                    flags[r.row] = true;
+                }
+            }
+        }
+    }
+    let total_counts: usize = masks
+        .iter()
+        .flat_map(|m| m.values())
+        .map(|v| v.iter().filter(|x| **x).count())
+        .sum();
+    report.complementary = total_counts - report.primary;
+
+    // 3. Derived values, then rewrite the batches.
+    for (t, a) in aggs.iter_mut().enumerate() {
+        let mut m = std::mem::take(&mut masks[t]);
+        let n = a.num_rows();
+        let mut dmasked = 0;
+        for d in &a.derived {
+            let flags: Vec<bool> = (0..n)
+                .map(|r| d.from.iter().any(|f| m.get(f).is_some_and(|v| v[r])))
+                .collect();
+            dmasked += flags.iter().filter(|x| **x).count();
+            m.insert(d.column.clone(), flags);
+        }
+        report.derived += dmasked;
+        let counts: usize = a
+            .patient_counts
+            .iter()
+            .map(|c| m[c].iter().filter(|x| **x).count())
+            .sum();
+        a.batch = apply(&a.batch, &m)?;
+        a.notes.push(format!(
+            "disclosure: counts under {k} patients masked (0 published); {counts} count cells and \
+             {dmasked} derived cells masked (null, flagged in <column>_masked), including \
+             complementary cells protecting margins and levels"
+        ));
+        if !unresolved.is_empty() {
+            a.notes.push(format!(
+                "disclosure: {} masked cells could not be fully protected",
+                unresolved.len()
+            ));
+        }
+        a.protected_k = Some(opts.k);
+    }
+    report.audit = audit(aggs, &opts.hierarchies)?;
+    Ok(report)
+}
+
+/// Protect a single aggregate with threshold `k` (no hierarchies).
+pub fn protect_one(agg: &mut Aggregate, k: u32) -> Result<Report> {
+    protect(std::slice::from_mut(agg), &Protection::k(k))
+}
+
+/// Null the masked cells and add the `<column>_masked` flags after each masked-able column.
+fn apply(batch: &RecordBatch, masks: &BTreeMap<String, Vec<bool>>) -> Result<RecordBatch> {
+    let schema = batch.schema();
+    let mut fields = vec![];
+    let mut cols: Vec<ArrayRef> = vec![];
+    for (i, f) in schema.fields().iter().enumerate() {
+        let col = batch.column(i);
+        match masks.get(f.name()) {
+            Some(flags) => {
+                let keep = BooleanArray::from(flags.iter().map(|m| !m).collect::<Vec<_>>());
+                let nulls = new_null_array(col.data_type(), col.len());
+                let masked = zip(&keep, col, &nulls)?;
+                fields.push(Field::new(f.name(), f.data_type().clone(), true));
+                cols.push(masked);
+                fields.push(Field::new(
+                    format!("{}_masked", f.name()),
+                    DataType::Boolean,
+                    false,
+                ));
+                cols.push(Arc::new(BooleanArray::from(flags.clone())));
+            }
+            None => {
+                fields.push(f.as_ref().clone());
+                cols.push(col.clone());
+            }
+        }
+    }
+    Ok(RecordBatch::try_new(
+        Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone())),
+        cols,
+    )?)
+}
+
+/// Check that no masked cell of a set of published aggregates can be rebuilt exactly from the
+/// published cells and their additive relations (margins within tables, equal cells across
+/// tables, the levels of `hierarchies`): by exact linear algebra over the rationals and by bounds
+/// propagation with non-negative counts. A cell is treated as masked when it is null or flagged.
+pub fn audit(aggs: &[Aggregate], hierarchies: &[Hierarchy]) -> Result<AuditReport> {
+    let mut hidden: Vec<BTreeMap<String, Vec<bool>>> = vec![];
+    for a in aggs {
+        let mut m = BTreeMap::new();
+        for c in &a.patient_counts {
+            let v = space::int_column(a, c)?;
+            let flags = a.masked(c).unwrap_or_else(|| vec![false; v.len()]);
+            m.insert(
+                c.clone(),
+                v.iter()
+                    .zip(flags)
+                    .map(|(x, f)| x.is_none() || f)
+                    .collect::<Vec<_>>(),
+            );
+        }
+        hidden.push(m);
+    }
+    let known = |t: usize, c: &str, r: usize| !hidden[t][c][r];
+    let sp = space::build(aggs, hierarchies, &known)?;
+    let found = solve::rebuildable(&sp)?;
+    let exposed = found
+        .iter()
+        .map(|f| {
+            let r = &sp.refs[f.cell][0];
+            Exposure {
+                table: aggs[r.table].name.clone(),
+                table_index: r.table,
+                row: r.row,
+                column: r.column.clone(),
+                value: f.value,
+                method: if f.by_bounds { "bounds" } else { "linear" }.into(),
+            }
+        })
+        .collect();
+    let in_rel: BTreeSet<usize> = sp
+        .relations
+        .iter()
+        .flat_map(|(t, p)| p.iter().copied().chain([*t]))
+        .collect();
+    Ok(AuditReport {
+        cells: in_rel.len(),
+        masked: in_rel.iter().filter(|c| sp.value[**c].is_none()).count(),
+        relations: sp.relations.len(),
+        exposed,
+    })
+}

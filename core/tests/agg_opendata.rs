@@ -1,0 +1,265 @@
+//! Open-data layouts: reading the committed samples (Latin-1, `;`, decimal comma, masked
+//! cells), clear errors, and exports of protected aggregates read back.
+
+mod agg_support;
+
+use agg_support::*;
+use arrow_array::{Array, Float64Array, Int64Array, StringArray};
+use cohorte_core::aggregate::*;
+use cohorte_core::dates::from_ymd;
+use cohorte_core::disclosure::protect_one;
+use cohorte_core::model::sex;
+use cohorte_core::opendata::*;
+use cohorte_core::referential::dept_index;
+use cohorte_core::Error;
+
+fn fixture(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../fixtures/opendata")
+        .join(name)
+}
+
+fn strs(b: &arrow_array::RecordBatch, c: &str) -> Vec<Option<String>> {
+    let a = b
+        .column_by_name(c)
+        .unwrap()
+        .as_any()
+        .downcast_ref::<StringArray>()
+        .unwrap();
+    (0..a.len())
+        .map(|i| a.is_valid(i).then(|| a.value(i).to_string()))
+        .collect()
+}
+fn ints(b: &arrow_array::RecordBatch, c: &str) -> Vec<Option<i64>> {
+    let a = b
+        .column_by_name(c)
+        .unwrap()
+        .as_any()
+        .downcast_ref::<Int64Array>()
+        .unwrap();
+    (0..a.len())
+        .map(|i| a.is_valid(i).then(|| a.value(i)))
+        .collect()
+}
+fn floats(b: &arrow_array::RecordBatch, c: &str) -> Vec<Option<f64>> {
+    let a = b
+        .column_by_name(c)
+        .unwrap()
+        .as_any()
+        .downcast_ref::<Float64Array>()
+        .unwrap();
+    (0..a.len())
+        .map(|i| a.is_valid(i).then(|| a.value(i)))
+        .collect()
+}
+
+#[test]
+fn agg_opendata_read_open_medic_sample() {
+    let raw = std::fs::read(fixture("OPEN_MEDIC_2023_SAMPLE.CSV")).unwrap();
+    // The sample really is Latin-1: 'È' is the single byte 0xC8.
+    assert!(raw.windows(2).any(|w| w == [b'S', b'Y']) && raw.contains(&0xC8));
+    assert!(std::str::from_utf8(&raw).is_err());
+    let b = read_open_medic_file(fixture("OPEN_MEDIC_2023_SAMPLE.CSV")).unwrap();
+    assert_eq!(b.num_rows(), 6);
+    assert_eq!(b.num_columns(), 21);
+    assert_eq!(
+        strs(&b, "l_ATC1")[0].as_deref(),
+        Some("SYSTÈME CARDIO-VASCULAIRE")
+    );
+    assert_eq!(strs(&b, "L_ATC5")[5].as_deref(), Some("PARACÉTAMOL"));
+    assert_eq!(strs(&b, "CIP13")[0].as_deref(), Some("3400930000017"));
+    assert_eq!(ints(&b, "BOITES")[2], Some(-3));
+    assert_eq!(
+        ints(&b, "age"),
+        vec![Some(60), Some(60), Some(20), Some(60), Some(20), Some(0)]
+    );
+    assert_eq!(floats(&b, "REM")[0], Some(8123.45));
+    assert_eq!(floats(&b, "BSE")[2], Some(-19.44));
+    assert_eq!(ints(&b, "BEN_REG")[4], Some(5));
+}
+
+#[test]
+fn agg_opendata_read_data_pathologies_sample() {
+    let b = read_data_pathologies_file(fixture("effectifs_sample.csv")).unwrap();
+    assert_eq!(b.num_rows(), 6);
+    assert_eq!(b.num_columns(), 16);
+    // Masked at source: empty Ntop and prev.
+    assert_eq!(ints(&b, "Ntop")[2], None);
+    assert_eq!(floats(&b, "prev")[2], None);
+    assert_eq!(ints(&b, "Npop")[2], Some(3950));
+    assert_eq!(strs(&b, "dept")[2].as_deref(), Some("2A"));
+    assert_eq!(strs(&b, "dept")[3].as_deref(), Some("999"));
+    assert_eq!(floats(&b, "prev")[0], Some(0.673));
+    assert_eq!(
+        strs(&b, "libelle_classe_age")[0].as_deref(),
+        Some("de 40 à 44 ans")
+    );
+    assert_eq!(strs(&b, "patho_niv1")[5].as_deref(), Some("Diabète"));
+    assert_eq!(strs(&b, "cla_age_5")[3].as_deref(), Some("95et+"));
+}
+
+#[test]
+fn agg_opendata_errors_name_file_column_row() {
+    let text = "annee;patho_niv1;patho_niv2;patho_niv3;top;cla_age_5;sexe;region;dept;Ntop;Npop\n";
+    let e = read_data_pathologies(text.as_bytes(), "effectifs.csv").unwrap_err();
+    match &e {
+        Error::MissingColumn { table, column } => {
+            assert_eq!(table, "effectifs.csv");
+            assert_eq!(column, "prev");
+        }
+        other => panic!("{other}"),
+    }
+    let text =
+        "annee;patho_niv1;patho_niv2;patho_niv3;top;cla_age_5;sexe;region;dept;Ntop;Npop;prev\n\
+                2022;a;b;c;t;tsage;9;99;999;12;100;1,5\n\
+                2022;a;b;c;t;tsage;9;99;999;12;100;abc\n";
+    let e = read_data_pathologies(text.as_bytes(), "x.csv").unwrap_err();
+    match &e {
+        Error::BadValue {
+            table, column, row, ..
+        } => {
+            assert_eq!(
+                (table.as_str(), column.as_str(), *row),
+                ("x.csv", "prev", 2)
+            );
+        }
+        other => panic!("{other}"),
+    }
+    assert!(e.to_string().contains("x.csv"));
+    let e = read_open_medic(b"", "OPEN_MEDIC_2023.CSV").unwrap_err();
+    assert!(e.to_string().contains("OPEN_MEDIC_2023.CSV"), "{e}");
+    let e = read_open_medic_file(fixture("missing.CSV")).unwrap_err();
+    assert_eq!(e.code(), "file_not_found");
+}
+
+fn small_world() -> (cohorte_core::EventStore, cohorte_core::model::CohortRows) {
+    let mut pop = population();
+    let lyon = dept_index("69").unwrap();
+    let ajaccio = dept_index("2A").unwrap();
+    let mut r = vec![];
+    for i in 0..30u32 {
+        let (sx, dept) = if i < 20 {
+            (sex::FEMALE, lyon)
+        } else {
+            (sex::MALE, ajaccio)
+        };
+        let birth = if i % 3 == 0 {
+            from_ymd(1950, 1, 15)
+        } else {
+            from_ymd(1990, 1, 15)
+        };
+        let p = patient(&mut pop, sx, birth, None, dept);
+        if i < 25 {
+            dispense(&mut pop, p, from_ymd(2021, 3, 1), "C09AA05", 2);
+        }
+        r.push((p, from_ymd(2021, 1, 1), from_ymd(2021, 12, 31)));
+    }
+    (store(&pop), rows(r))
+}
+
+#[test]
+fn agg_opendata_open_medic_export_round_trip() {
+    let (s, r) = small_world();
+    let mut a = dispensings(&s, &r, &DispensingOptions::default()).unwrap();
+    assert!(write_open_medic(&a).is_err(), "unprotected export refused");
+    protect_one(&mut a, 5).unwrap();
+    let bytes = write_open_medic(&a).unwrap();
+    let b = read_open_medic(&bytes, "export.CSV").unwrap();
+    // Women of Lyon (84): ages 1950 → 60+ (i = 0, 3, ..., 18: 7), 1990 → 20-59 (13).
+    // Men of Corse (94), i = 20..24 dispensed: 1950-born i = 21, 24 (2, masked), 3 others.
+    let age = ints(&b, "age");
+    let reg = ints(&b, "BEN_REG");
+    let boxes = ints(&b, "BOITES");
+    let find = |a: i64, g: i64, sx: i64| {
+        (0..b.num_rows())
+            .find(|&i| age[i] == Some(a) && reg[i] == Some(g) && ints(&b, "sexe")[i] == Some(sx))
+            .unwrap()
+    };
+    assert_eq!(boxes[find(60, 84, 2)], Some(14));
+    assert_eq!(boxes[find(20, 84, 2)], Some(26));
+    assert_eq!(boxes[find(60, 94, 1)], None);
+    assert_eq!(boxes[find(20, 94, 1)], None, "3 persons < 5: masked");
+    assert_eq!(strs(&b, "ATC3")[0].as_deref(), Some("C09A"));
+    assert_eq!(strs(&b, "ATC5")[0].as_deref(), Some("C09AA05"));
+    assert_eq!(strs(&b, "CIP13")[0].as_deref(), Some("CIP-C09AA05"));
+    assert_eq!(ints(&b, "PSP_SPE")[0], Some(99));
+}
+
+#[test]
+fn agg_opendata_data_pathologies_export_round_trip() {
+    let (s, r) = small_world();
+    let mut o = PrevalenceOptions::at(from_ymd(2021, 6, 1));
+    o.dims = vec![
+        Dim::AgeBand(AgeBands::Five),
+        Dim::Sex,
+        Dim::Region,
+        Dim::Dept,
+    ];
+    o.margins = true;
+    // Cohort = 10 women of Lyon (of 20) and 5 men of Corse (of 10).
+    let treated = rows(
+        (0..10u32)
+            .chain(20..25)
+            .map(|p| (p, from_ymd(2021, 1, 1), from_ymd(2021, 12, 31)))
+            .collect(),
+    );
+    let _ = r;
+    let mut a = prevalence(&s, &treated, &o).unwrap();
+    protect_one(&mut a, 10).unwrap();
+    let p = Pathology {
+        year: 2021,
+        levels: [
+            "Maladies cardioneurovasculaires".into(),
+            "Hypertension artérielle".into(),
+            String::new(),
+        ],
+        top: "COH_HTA".into(),
+    };
+    let bytes = write_data_pathologies(&a, &p).unwrap();
+    // Latin-1 on disk: 'é' is one byte.
+    assert!(bytes.contains(&0xE9));
+    let b = read_data_pathologies(&bytes, "effectifs.csv").unwrap();
+    let cla = strs(&b, "cla_age_5");
+    let sexe = ints(&b, "sexe");
+    let region = ints(&b, "region");
+    let dept = strs(&b, "dept");
+    let ntop = ints(&b, "Ntop");
+    let npop = ints(&b, "Npop");
+    let prev = floats(&b, "prev");
+    let france = (0..b.num_rows())
+        .find(|&i| {
+            cla[i].as_deref() == Some("tsage")
+                && sexe[i] == Some(9)
+                && region[i] == Some(99)
+                && dept[i].as_deref() == Some("999")
+        })
+        .unwrap();
+    assert_eq!((ntop[france], npop[france]), (Some(15), Some(30)));
+    assert!((prev[france].unwrap() - 50.0).abs() < 1e-9);
+    // Auvergne-Rhône-Alpes: 10 of 20, masked as the complement of Corse within France.
+    let ara = (0..b.num_rows())
+        .find(|&i| {
+            cla[i].as_deref() == Some("tsage")
+                && sexe[i] == Some(9)
+                && region[i] == Some(84)
+                && dept[i].as_deref() == Some("999")
+        })
+        .unwrap();
+    assert_eq!((ntop[ara], npop[ara]), (None, Some(20)));
+    // Corse (94): 5 of 10 → masked, and the region's département 2A too.
+    let corse: Vec<usize> = (0..b.num_rows())
+        .filter(|&i| {
+            cla[i].as_deref() == Some("tsage") && sexe[i] == Some(9) && region[i] == Some(94)
+        })
+        .collect();
+    assert!(!corse.is_empty());
+    for i in corse {
+        assert_eq!(ntop[i], None);
+        assert_eq!(prev[i], None);
+    }
+    assert!(cla.iter().any(|c| c.as_deref() == Some("30-34")));
+    assert_eq!(
+        strs(&b, "patho_niv2")[0].as_deref(),
+        Some("Hypertension artérielle")
+    );
+}
