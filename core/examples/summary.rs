@@ -12,8 +12,9 @@ use cohorte_core::dates;
 use cohorte_core::model::{sex, EventKind, Population};
 use cohorte_core::synth::{self, SynthConfig};
 
-fn parse_args() -> Result<SynthConfig, String> {
+fn parse_args() -> Result<(SynthConfig, Vec<usize>), String> {
     let mut cfg = SynthConfig::default();
+    let mut show = Vec::new();
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
         let mut value = |name: &str| it.next().ok_or(format!("{name}: expected a value"));
@@ -39,14 +40,21 @@ fn parse_args() -> Result<SynthConfig, String> {
                     .parse()
                     .map_err(|e| format!("--years: {e}"))?
             }
+            "--show" => show.push(
+                value("--show")?
+                    .parse()
+                    .map_err(|e| format!("--show: {e}"))?,
+            ),
             "-h" | "--help" => {
-                println!("summary [--patients N] [--seed S] [--start-year Y] [--years K]");
+                println!(
+                    "summary [--patients N] [--seed S] [--start-year Y] [--years K] [--show INDEX]..."
+                );
                 std::process::exit(0);
             }
             other => return Err(format!("unknown argument {other}")),
         }
     }
-    Ok(cfg)
+    Ok((cfg, show))
 }
 
 /// The `n` most frequent codes of a kind, with their counts (dispensings by ATC7 substance).
@@ -71,8 +79,47 @@ fn top_codes(pop: &Population, kind: EventKind, n: usize) -> Vec<(String, usize)
     v
 }
 
+/// Print one patient's history, one event a line.
+fn print_history(pop: &Population, p: usize) {
+    let Some(pat) = pop.patients.get(p) else {
+        eprintln!(
+            "summary: --show {p}: there are {} patients",
+            pop.patients.len()
+        );
+        return;
+    };
+    println!(
+        "\nPatient {p}: {} rank {}, sex {}, born {}, died {}, département index {}",
+        pat.nir,
+        pat.rank,
+        pat.sex,
+        dates::format(pat.birth),
+        pat.death.map_or("-".to_string(), dates::format),
+        pat.dept
+    );
+    for e in pop.events.iter().filter(|e| e.patient as usize == p) {
+        let code = pop.dicts.code_of(e);
+        let atc = if e.kind == EventKind::Dispensing {
+            pop.dicts.drug_atc[e.code as usize].as_str()
+        } else {
+            ""
+        };
+        println!(
+            "  {} {} {:<10} {:<5} {:<14} {:<8} value {:<4} stay {}",
+            dates::format(e.start),
+            dates::format(e.end),
+            e.kind.name(),
+            format!("{:?}", e.role),
+            code,
+            atc,
+            e.value,
+            e.stay
+        );
+    }
+}
+
 fn main() {
-    let cfg = match parse_args() {
+    let (cfg, show) = match parse_args() {
         Ok(c) => c,
         Err(e) => {
             eprintln!("summary: {e}");
@@ -145,6 +192,9 @@ fn main() {
         for (code, c) in top_codes(&pop, kind, 8) {
             println!("  {code:<26} {c:>10}");
         }
+    }
+    for p in show {
+        print_history(&pop, p);
     }
     let t = Instant::now();
     let digest = synth::population_digest(&pop);

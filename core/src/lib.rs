@@ -11,7 +11,9 @@
 
 pub mod aggregate;
 pub mod dates;
+pub mod definition;
 pub mod disclosure;
+pub mod engine;
 pub mod error;
 pub mod hash;
 pub mod model;

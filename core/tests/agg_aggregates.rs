@@ -57,7 +57,6 @@ fn world() -> (Population, EventStore) {
     dispense(&mut pop, p1, from_ymd(2019, 9, 1), "C09AA05", -1);
     dispense(&mut pop, p2, from_ymd(2019, 12, 1), "R03AC02", 1);
     dispense(&mut pop, p4, from_ymd(2020, 4, 1), "C09AA05", 1);
-    let _ = EventKind::Death;
     let s = store(&pop);
     (pop, s)
 }

@@ -208,10 +208,11 @@ fn check_grid(g: &[Vec<i64>], k: u32) {
     let report = protect_one(&mut a, k).unwrap();
     assert!(report.audit.passed(), "{:?}", report.audit);
     let pubd = published(&a);
-    // Every small non-zero cell is masked, zeros are published, shares follow their counts.
+    // Every small non-zero cell is masked, published values are the true ones, shares follow
+    // their counts.
     let raw = published(&grid(g));
     let share = a.floats("share").unwrap();
-    for (r, (kk, v)) in pubd.iter().enumerate() {
+    for (kk, v) in pubd.iter() {
         let truth = raw[kk].unwrap();
         if (1..k as i64).contains(&truth) {
             assert_eq!(*v, None, "{kk:?} = {truth} must be masked");
@@ -219,7 +220,6 @@ fn check_grid(g: &[Vec<i64>], k: u32) {
         if let Some(v) = v {
             assert_eq!(*v, truth);
         }
-        let _ = r;
     }
     let n = a.num_rows();
     let flags = a.masked("persons").unwrap();
@@ -520,7 +520,7 @@ fn agg_disclosure_hand_levels_protected_jointly() {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 200, .. ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 400, .. ProptestConfig::default() })]
 
     #[test]
     fn agg_disclosure_prop_grid_attacker_fails(
@@ -616,4 +616,37 @@ fn agg_disclosure_departements_within_regions() {
     assert_eq!(p[&vec![s("38")]], None, "Isère protects Rhône within 84");
     assert!(Hierarchy::atc("atc3", 3, "atc2", 2).is_ok());
     assert!(Hierarchy::atc("atc2", 2, "atc3", 3).is_err());
+}
+
+#[test]
+fn agg_disclosure_batch_carries_provenance() {
+    let mut a = grid(&[vec![3, 20], vec![15, 30]]);
+    protect_one(&mut a, 11).unwrap();
+    let md = a.batch.schema().metadata().clone();
+    assert_eq!(md.get("cohorte.k").map(String::as_str), Some("11"));
+    assert_eq!(
+        md.get("cohorte.aggregate").map(String::as_str),
+        Some("grid")
+    );
+    let notes: Vec<String> = serde_json::from_str(&md["cohorte.notes"]).unwrap();
+    assert!(notes.iter().any(|n| n.contains("under 11 patients")));
+    // Flags follow each masked-able column.
+    let names: Vec<String> = a
+        .batch
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "row",
+            "col",
+            "persons",
+            "persons_masked",
+            "share",
+            "share_masked"
+        ]
+    );
 }

@@ -187,7 +187,7 @@ fn agg_opendata_open_medic_export_round_trip() {
 
 #[test]
 fn agg_opendata_data_pathologies_export_round_trip() {
-    let (s, r) = small_world();
+    let (s, _) = small_world();
     let mut o = PrevalenceOptions::at(from_ymd(2021, 6, 1));
     o.dims = vec![
         Dim::AgeBand(AgeBands::Five),
@@ -203,7 +203,6 @@ fn agg_opendata_data_pathologies_export_round_trip() {
             .map(|p| (p, from_ymd(2021, 1, 1), from_ymd(2021, 12, 31)))
             .collect(),
     );
-    let _ = r;
     let mut a = prevalence(&s, &treated, &o).unwrap();
     protect_one(&mut a, 10).unwrap();
     let p = Pathology {

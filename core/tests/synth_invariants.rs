@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 use cohorte_core::dates::{self, Day};
 use cohorte_core::model::{observation, CodeSystem, Event, EventKind, Population, Role};
 use cohorte_core::referential;
-use cohorte_core::synth::{generate, SynthConfig};
+use cohorte_core::synth::{ald_number, generate, SynthConfig};
 
 fn pop() -> &'static Population {
     static POP: OnceLock<Population> = OnceLock::new();
@@ -167,7 +167,14 @@ fn synth_stays_are_well_formed() {
             match e.kind {
                 EventKind::Dispensing => assert!((1..=3).contains(&e.value), "{e:?}"),
                 EventKind::Diagnosis => assert!(e.stay > 0, "hospital diagnoses belong to stays"),
-                EventKind::Ald => assert_eq!(e.role, Role::ALD),
+                EventKind::Ald => {
+                    assert_eq!(e.role, Role::ALD);
+                    let code = pop.dicts.icd10.code(e.code);
+                    assert!(
+                        ald_number(code).is_some(),
+                        "ALD code {code} has no list number"
+                    );
+                }
                 _ => {}
             }
         }

@@ -133,13 +133,19 @@ impl C<'_, '_> {
     fn filter(&mut self, f: &EventFilter, path: &str) {
         if f.event == EventType::Death {
             if f.concept_set.is_some() {
-                self.err(&key(path, "concept_set"), "death events have no code: remove the concept set");
+                self.err(
+                    &key(path, "concept_set"),
+                    "death events have no code: remove the concept set",
+                );
             }
         } else if let Some(name) = &f.concept_set {
             match self.def.concept_set(name) {
                 None => {
                     let known = self.concept_names();
-                    self.err(&key(path, "concept_set"), format!("unknown concept set {name:?} ({known})"))
+                    self.err(
+                        &key(path, "concept_set"),
+                        format!("unknown concept set {name:?} ({known})"),
+                    )
                 }
                 Some(cs) if !f.event.systems().contains(&cs.system) => {
                     let want: Vec<&str> = f.event.systems().iter().map(|s| s.name()).collect();
@@ -159,7 +165,10 @@ impl C<'_, '_> {
         if !f.roles.is_empty() && f.event != EventType::Diagnosis {
             self.err(
                 &key(path, "roles"),
-                format!("roles apply to diagnosis events only, not to {}", f.event.name()),
+                format!(
+                    "roles apply to diagnosis events only, not to {}",
+                    f.event.name()
+                ),
             );
         }
     }
@@ -178,12 +187,18 @@ impl C<'_, '_> {
     fn count(&mut self, c: &super::Count, path: &str) {
         let p = key(path, "count");
         if c.exactly.is_some() && (c.at_least.is_some() || c.at_most.is_some()) {
-            self.err(&p, "expected either `exactly` or `at_least`/`at_most`, not both");
+            self.err(
+                &p,
+                "expected either `exactly` or `at_least`/`at_most`, not both",
+            );
         } else if c.exactly.is_none() && c.at_least.is_none() && c.at_most.is_none() {
             self.err(&p, "expected one of `at_least`, `at_most`, `exactly`");
         } else if let (Some(a), Some(b)) = (c.at_least, c.at_most) {
             if a > b {
-                self.err(&p, format!("at_least ({a}) is above at_most ({b}): no count satisfies it"));
+                self.err(
+                    &p,
+                    format!("at_least ({a}) is above at_most ({b}): no count satisfies it"),
+                );
             }
         }
     }
@@ -206,7 +221,10 @@ impl C<'_, '_> {
                 if *at_least as usize > of.len() {
                     self.err(
                         &key(path, "at_least"),
-                        format!("at_least {at_least} of {} criteria can never hold", of.len()),
+                        format!(
+                            "at_least {at_least} of {} criteria can never hold",
+                            of.len()
+                        ),
                     );
                 }
             }
@@ -247,7 +265,11 @@ impl C<'_, '_> {
                         );
                     }
                 }
-                if d.age.is_none() && d.sex.is_none() && d.departements.is_empty() && d.regions.is_empty() {
+                if d.age.is_none()
+                    && d.sex.is_none()
+                    && d.departements.is_empty()
+                    && d.regions.is_empty()
+                {
                     self.warn(&p, "no condition given: every index event satisfies it");
                 }
             }
@@ -258,8 +280,12 @@ impl C<'_, '_> {
             }
             Criterion::InCohort(cc) => {
                 if !self.def.cohorts.iter().any(|d| d.name == cc.in_cohort) {
-                    let known: Vec<String> =
-                        self.def.cohorts.iter().map(|d| format!("{:?}", d.name)).collect();
+                    let known: Vec<String> = self
+                        .def
+                        .cohorts
+                        .iter()
+                        .map(|d| format!("{:?}", d.name))
+                        .collect();
                     self.err(
                         &key(path, "in_cohort"),
                         format!(
@@ -286,7 +312,10 @@ pub(crate) fn check(def: &Definition, path: &str, problems: &mut Vec<Problem>) {
     if def.version != super::CURRENT_VERSION {
         c.err(
             &key(path, "version"),
-            format!("expected version {} (migrate older documents with definition::migrate)", super::CURRENT_VERSION),
+            format!(
+                "expected version {} (migrate older documents with definition::migrate)",
+                super::CURRENT_VERSION
+            ),
         );
     }
     if def.name.trim().is_empty() {
@@ -295,7 +324,10 @@ pub(crate) fn check(def: &Definition, path: &str, problems: &mut Vec<Problem>) {
     for (i, cs) in def.concept_sets.iter().enumerate() {
         let p = format!("{}[{i}]", key(path, "concept_sets"));
         if def.concept_sets[..i].iter().any(|o| o.name == cs.name) {
-            c.err(&key(&p, "name"), format!("concept set {:?} is defined twice", cs.name));
+            c.err(
+                &key(&p, "name"),
+                format!("concept set {:?} is defined twice", cs.name),
+            );
         }
         c.concept_set(cs, &p);
     }
@@ -309,22 +341,37 @@ pub(crate) fn check(def: &Definition, path: &str, problems: &mut Vec<Problem>) {
     if let Some(r) = def.entry.date_range {
         if let (Some(a), Some(b)) = (r.from, r.to) {
             if a > b {
-                c.err(&key(&ep, "date_range.from"), "the date range starts after it ends");
+                c.err(
+                    &key(&ep, "date_range.from"),
+                    "the date range starts after it ends",
+                );
             }
         }
     }
     if def.inclusion.len() > MAX_RULES {
         c.err(
             &key(path, "inclusion"),
-            format!("expected at most {MAX_RULES} rules, found {} (group criteria with `all`)", def.inclusion.len()),
+            format!(
+                "expected at most {MAX_RULES} rules, found {} (group criteria with `all`)",
+                def.inclusion.len()
+            ),
         );
     }
     for (i, r) in def.inclusion.iter().enumerate() {
         let p = format!("{}[{i}]", key(path, "inclusion"));
         if r.name.trim().is_empty() {
-            c.err(&key(&p, "name"), "expected a non-empty rule name (it labels the attrition step)");
+            c.err(
+                &key(&p, "name"),
+                "expected a non-empty rule name (it labels the attrition step)",
+            );
         } else if def.inclusion[..i].iter().any(|o| o.name == r.name) {
-            c.warn(&key(&p, "name"), format!("two rules are named {:?}: the attrition will be ambiguous", r.name));
+            c.warn(
+                &key(&p, "name"),
+                format!(
+                    "two rules are named {:?}: the attrition will be ambiguous",
+                    r.name
+                ),
+            );
         }
         c.criterion(&r.criterion, &p);
     }
@@ -362,7 +409,10 @@ pub(crate) fn check(def: &Definition, path: &str, problems: &mut Vec<Problem>) {
     for (i, nested) in def.cohorts.iter().enumerate() {
         let p = format!("{}[{i}]", key(path, "cohorts"));
         if def.cohorts[..i].iter().any(|o| o.name == nested.name) {
-            c.err(&key(&p, "name"), format!("nested cohort {:?} is defined twice", nested.name));
+            c.err(
+                &key(&p, "name"),
+                format!("nested cohort {:?} is defined twice", nested.name),
+            );
         }
         check(nested, &p, c.problems);
     }

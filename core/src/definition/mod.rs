@@ -751,11 +751,9 @@ fn migrate_at(value: &mut serde_json::Value, path: &str) -> std::result::Result<
     match version {
         1 => migrate_v1(value),
         2 => {}
-        n => {
-            return Err(err(format!(
-                "version {n} is not known to this version of Cohorte (expected 1 to {CURRENT_VERSION})"
-            )))
-        }
+        n => return Err(err(format!(
+            "version {n} is not known to this version of Cohorte (expected 1 to {CURRENT_VERSION})"
+        ))),
     }
     if let Some(cohorts) = value.get_mut("cohorts").and_then(|c| c.as_array_mut()) {
         for (i, c) in cohorts.iter_mut().enumerate() {

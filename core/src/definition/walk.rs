@@ -72,19 +72,28 @@ impl W<'_> {
     ) -> Option<&'v mut Map<String, Value>> {
         match v {
             Value::Object(m) => {
-                let mut unknown: Vec<String> =
-                    m.keys().filter(|k| !allowed.contains(&k.as_str())).cloned().collect();
+                let mut unknown: Vec<String> = m
+                    .keys()
+                    .filter(|k| !allowed.contains(&k.as_str()))
+                    .cloned()
+                    .collect();
                 unknown.sort();
                 for k in unknown {
                     self.err(
                         &key(path, &k),
-                        format!("unknown field in {what}; expected one of: {}", allowed.join(", ")),
+                        format!(
+                            "unknown field in {what}; expected one of: {}",
+                            allowed.join(", ")
+                        ),
                     );
                 }
                 Some(m)
             }
             other => {
-                self.err(path, format!("expected {what} (an object), found {}", found(other)));
+                self.err(
+                    path,
+                    format!("expected {what} (an object), found {}", found(other)),
+                );
                 None
             }
         }
@@ -107,7 +116,10 @@ impl W<'_> {
         if v.is_string() {
             true
         } else {
-            self.err(path, format!("expected {what} (a string), found {}", found(v)));
+            self.err(
+                path,
+                format!("expected {what} (a string), found {}", found(v)),
+            );
             false
         }
     }
@@ -144,11 +156,19 @@ impl W<'_> {
         }
     }
 
-    fn array<'v>(&mut self, v: &'v mut Value, path: &str, what: &str) -> Option<&'v mut Vec<Value>> {
+    fn array<'v>(
+        &mut self,
+        v: &'v mut Value,
+        path: &str,
+        what: &str,
+    ) -> Option<&'v mut Vec<Value>> {
         match v {
             Value::Array(a) => Some(a),
             other => {
-                self.err(path, format!("expected a list of {what}, found {}", found(other)));
+                self.err(
+                    path,
+                    format!("expected a list of {what}, found {}", found(other)),
+                );
                 None
             }
         }
@@ -209,7 +229,12 @@ impl W<'_> {
                 }
             }
         }
-        if let Some(x) = self.required(m, path, "entry", "the entry events (an object with `events`)") {
+        if let Some(x) = self.required(
+            m,
+            path,
+            "entry",
+            "the entry events (an object with `events`)",
+        ) {
             self.entry(x, &key(path, "entry"));
         }
         if let Some(x) = Self::opt(m, "inclusion") {
@@ -228,9 +253,12 @@ impl W<'_> {
             if let Some(a) = self.array(x, &p, "event filters") {
                 for (i, f) in a.iter_mut().enumerate() {
                     let fp = idx(&p, i);
-                    if let Some(fm) =
-                        self.obj(f, &fp, "an event filter", &["event", "concept_set", "roles"])
-                    {
+                    if let Some(fm) = self.obj(
+                        f,
+                        &fp,
+                        "an event filter",
+                        &["event", "concept_set", "roles"],
+                    ) {
                         self.filter(fm, &fp);
                     }
                 }
@@ -238,7 +266,11 @@ impl W<'_> {
         }
         if let Some(x) = Self::opt(m, "collapse_days") {
             let x = x.clone();
-            self.uint(&x, &key(path, "collapse_days"), "an integer number of days (0 or more)");
+            self.uint(
+                &x,
+                &key(path, "collapse_days"),
+                "an integer number of days (0 or more)",
+            );
         }
         if let Some(x) = Self::opt(m, "cohorts") {
             let p = key(path, "cohorts");
@@ -251,8 +283,12 @@ impl W<'_> {
     }
 
     fn concept_set(&mut self, v: &mut Value, path: &str) {
-        let Some(m) = self.obj(v, path, "a concept set", &["name", "system", "codes", "exclude"])
-        else {
+        let Some(m) = self.obj(
+            v,
+            path,
+            "a concept set",
+            &["name", "system", "codes", "exclude"],
+        ) else {
             return;
         };
         if let Some(x) = self.required(m, path, "name", "the concept set's name") {
@@ -273,7 +309,10 @@ impl W<'_> {
                 ),
                 None => self.err(
                     &p,
-                    format!("expected a code system (ATC, CIP13, ICD10, CCAM), found {}", found(x)),
+                    format!(
+                        "expected a code system (ATC, CIP13, ICD10, CCAM), found {}",
+                        found(x)
+                    ),
                 ),
             }
         }
@@ -294,7 +333,10 @@ impl W<'_> {
                         let c = c.clone();
                         self.err(
                             &idx(path, i),
-                            format!("expected a code such as \"E11\" (a string), found {}", found(&c)),
+                            format!(
+                                "expected a code such as \"E11\" (a string), found {}",
+                                found(&c)
+                            ),
                         )
                     }
                 }
@@ -307,7 +349,13 @@ impl W<'_> {
             v,
             path,
             "the entry",
-            &["events", "date_range", "occurrence", "prior_observation", "post_observation"],
+            &[
+                "events",
+                "date_range",
+                "occurrence",
+                "prior_observation",
+                "post_observation",
+            ],
         ) else {
             return;
         };
@@ -316,9 +364,12 @@ impl W<'_> {
             if let Some(a) = self.array(x, &p, "event filters") {
                 for (i, f) in a.iter_mut().enumerate() {
                     let fp = idx(&p, i);
-                    if let Some(fm) =
-                        self.obj(f, &fp, "an event filter", &["event", "concept_set", "roles"])
-                    {
+                    if let Some(fm) = self.obj(
+                        f,
+                        &fp,
+                        "an event filter",
+                        &["event", "concept_set", "roles"],
+                    ) {
                         self.filter(fm, &fp);
                     }
                 }
@@ -376,7 +427,13 @@ impl W<'_> {
 
     fn rule(&mut self, v: &mut Value, path: &str) {
         let Value::Object(m) = v else {
-            self.err(path, format!("expected an inclusion rule (an object with a name), found {}", found(v)));
+            self.err(
+                path,
+                format!(
+                    "expected an inclusion rule (an object with a name), found {}",
+                    found(v)
+                ),
+            );
             return;
         };
         match m.get("name") {
@@ -394,12 +451,27 @@ impl W<'_> {
     }
 
     fn criterion(&mut self, v: &mut Value, path: &str, extra: &[&str]) {
-        const FORMS: [&str; 7] = ["all", "any", "at_least", "at_most", "demographics", "event", "in_cohort"];
+        const FORMS: [&str; 7] = [
+            "all",
+            "any",
+            "at_least",
+            "at_most",
+            "demographics",
+            "event",
+            "in_cohort",
+        ];
         let Value::Object(m) = &*v else {
-            self.err(path, format!("expected a criterion (an object), found {}", found(v)));
+            self.err(
+                path,
+                format!("expected a criterion (an object), found {}", found(v)),
+            );
             return;
         };
-        let present: Vec<&str> = FORMS.iter().copied().filter(|f| m.contains_key(*f)).collect();
+        let present: Vec<&str> = FORMS
+            .iter()
+            .copied()
+            .filter(|f| m.contains_key(*f))
+            .collect();
         let form = match present.as_slice() {
             [one] => *one,
             [] => {
@@ -427,7 +499,15 @@ impl W<'_> {
             "at_least" => &["at_least", "of"],
             "at_most" => &["at_most", "of"],
             "demographics" => &["demographics"],
-            "event" => &["event", "concept_set", "roles", "window", "relative_to", "count", "distinct_dates"],
+            "event" => &[
+                "event",
+                "concept_set",
+                "roles",
+                "window",
+                "relative_to",
+                "count",
+                "distinct_dates",
+            ],
             _ => &["in_cohort", "window", "relative_to", "count"],
         };
         let allowed: Vec<&str> = extra.iter().chain(own.iter()).copied().collect();
@@ -560,7 +640,10 @@ impl W<'_> {
                     if !r.as_u64().is_some_and(|n| n <= u8::MAX as u64) {
                         self.err(
                             &idx(&p, i),
-                            format!("expected a region INSEE code such as 11, found {}", found(&r)),
+                            format!(
+                                "expected a region INSEE code such as 11, found {}",
+                                found(&r)
+                            ),
                         );
                     }
                 }
@@ -588,9 +671,15 @@ impl W<'_> {
         }
         match m.get("type").and_then(|t| t.as_str()) {
             Some("fixed") => {
-                if let Some(x) = self.required(m, path, "days", "the number of days after the index") {
+                if let Some(x) =
+                    self.required(m, path, "days", "the number of days after the index")
+                {
                     let x = x.clone();
-                    self.uint(&x, &key(path, "days"), "an integer number of days (0 or more)");
+                    self.uint(
+                        &x,
+                        &key(path, "days"),
+                        "an integer number of days (0 or more)",
+                    );
                 }
                 if let Some(x) = m.get("from") {
                     let x = x.clone();
@@ -598,9 +687,12 @@ impl W<'_> {
                 }
             }
             Some("drug_exposure") => {
-                if let Some(x) =
-                    self.required(m, path, "concept_set", "the drug concept set whose exposure ends the entry")
-                {
+                if let Some(x) = self.required(
+                    m,
+                    path,
+                    "concept_set",
+                    "the drug concept set whose exposure ends the entry",
+                ) {
                     let x = x.clone();
                     self.string(&x, &key(path, "concept_set"), "the name of a concept set");
                 }

@@ -390,6 +390,7 @@ pub fn protect(aggs: &mut [Aggregate], opts: &Protection) -> Result<Report> {
             ));
         }
         a.protected_k = Some(opts.k);
+        a.batch = with_metadata(&a.batch, a)?;
     }
     report.audit = audit(aggs, &opts.hierarchies)?;
     Ok(report)
@@ -398,6 +399,29 @@ pub fn protect(aggs: &mut [Aggregate], opts: &Protection) -> Result<Report> {
 /// Protect a single aggregate with threshold `k` (no hierarchies).
 pub fn protect_one(agg: &mut Aggregate, k: u32) -> Result<Report> {
     protect(std::slice::from_mut(agg), &Protection::k(k))
+}
+
+/// Keys of the schema metadata a protected batch carries, so that an exported Arrow table
+/// (IPC, Parquet) keeps its provenance: aggregate name, threshold and notes (a JSON array).
+pub const METADATA_NAME: &str = "cohorte.aggregate";
+/// See [`METADATA_NAME`].
+pub const METADATA_K: &str = "cohorte.k";
+/// See [`METADATA_NAME`].
+pub const METADATA_NOTES: &str = "cohorte.notes";
+
+fn with_metadata(batch: &RecordBatch, agg: &Aggregate) -> Result<RecordBatch> {
+    let mut md = batch.schema().metadata().clone();
+    md.insert(METADATA_NAME.to_string(), agg.name.clone());
+    md.insert(
+        METADATA_K.to_string(),
+        agg.protected_k.map_or(String::new(), |k| k.to_string()),
+    );
+    md.insert(
+        METADATA_NOTES.to_string(),
+        serde_json::to_string(&agg.notes).map_err(|e| Error::Aggregate(e.to_string()))?,
+    );
+    let schema = Arc::new(batch.schema().as_ref().clone().with_metadata(md));
+    Ok(batch.clone().with_schema(schema)?)
 }
 
 /// Null the masked cells and add the `<column>_masked` flags after each masked-able column.

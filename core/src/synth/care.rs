@@ -5,7 +5,7 @@
 //! (before birth or the data, after death or the data's end), so the histories written by
 //! `history.rs` can be told from onset to end without checking bounds at every step.
 
-use super::codes::{Atc, Ccam, Icd, Nature, Packs, N_ATC};
+use super::codes::{Atc, Availability, Ccam, Icd, Nature, Packs, N_ATC};
 use crate::dates::{Day, MAX_DAY};
 use crate::model::{Event, EventKind, Role};
 use crate::rng::Rng;
@@ -35,6 +35,8 @@ pub(crate) struct Out<'a> {
     pub stays: &'a mut u32,
     /// Packs of each substance.
     pub packs: &'a [Packs],
+    /// Reimbursement dates of recent substances.
+    pub available: &'a Availability,
     /// End of the course already running for each substance (two lines never dispense the
     /// same substance twice over).
     pub busy: [Day; N_ATC],
@@ -169,6 +171,7 @@ impl Out<'_> {
         to: Day,
         quarterly_share: f64,
     ) -> Day {
+        let atc = self.available.on(atc, from);
         let a = atc as usize;
         let from = from.max(self.busy[a]);
         let to = to.min(self.hi);

@@ -201,3 +201,47 @@ impl Catalogue {
         Catalogue { dicts, packs }
     }
 }
+
+/// Substances reimbursed in France only from some date, with the substance of the same class
+/// prescribed before it (HAS transparency opinions and Journal officiel listings): a course
+/// starting earlier uses the older substance, so histories of any span stay anachronism-free.
+const AVAILABLE_FROM: &[(Atc, (i32, u32, u32), Atc)] = &[
+    (Atc::A10BH01, (2008, 1, 1), Atc::A10BB09),
+    (Atc::A10BJ02, (2010, 5, 1), Atc::A10BB09),
+    (Atc::A10BJ06, (2019, 4, 1), Atc::A10BJ02),
+    (Atc::A10BK01, (2020, 4, 1), Atc::A10BH01),
+    (Atc::A10BK03, (2020, 10, 1), Atc::A10BH01),
+    (Atc::B01AF01, (2012, 12, 1), Atc::B01AA12),
+    (Atc::B01AF02, (2013, 1, 1), Atc::B01AA12),
+    (Atc::B01AC24, (2011, 7, 1), Atc::B01AC04),
+    (Atc::C09DX04, (2016, 10, 1), Atc::C09AA05),
+    (Atc::R03AL03, (2015, 1, 1), Atc::R03BB04),
+    (Atc::N06AB10, (2005, 1, 1), Atc::N06AB05),
+];
+
+/// First day each substance can be dispensed (`Day::MIN` when always) and its stand-in before.
+pub(crate) struct Availability {
+    since: [crate::dates::Day; N_ATC],
+    before: [Atc; N_ATC],
+}
+
+impl Availability {
+    pub(crate) fn new() -> Self {
+        let mut since = [crate::dates::Day::MIN; N_ATC];
+        let mut before = [Atc::A10BA02; N_ATC];
+        for (atc, (y, m, d), old) in AVAILABLE_FROM {
+            since[*atc as usize] = crate::dates::from_ymd(*y, *m, *d);
+            before[*atc as usize] = *old;
+        }
+        Availability { since, before }
+    }
+
+    /// The substance actually prescribed on `day` for `atc`: itself once available, else its
+    /// stand-in (followed until one is available).
+    pub(crate) fn on(&self, mut atc: Atc, day: crate::dates::Day) -> Atc {
+        while day < self.since[atc as usize] {
+            atc = self.before[atc as usize];
+        }
+        atc
+    }
+}

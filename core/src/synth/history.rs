@@ -41,9 +41,8 @@ pub(crate) struct Ctx<'a> {
     pub tables: Tables,
     pub packs: &'a [Packs],
     dementia_delisted: Day,
-    /// Day semaglutide and sacubitril/valsartan are available (reimbursed) in France.
-    semaglutide: Day,
-    sacubitril: Day,
+    /// Reimbursement dates of recent substances.
+    pub available: super::codes::Availability,
 }
 
 impl<'a> Ctx<'a> {
@@ -69,8 +68,7 @@ impl<'a> Ctx<'a> {
             tables: Tables::new(),
             packs,
             dementia_delisted: dates::from_ymd(y, m, d),
-            semaglutide: dates::from_ymd(2019, 4, 1),
-            sacubitril: dates::from_ymd(2016, 10, 1),
+            available: super::codes::Availability::new(),
         }
     }
 }
@@ -157,6 +155,7 @@ pub(crate) fn patient(ctx: &Ctx, index: u64, ev: &mut Vec<Event>, stays: &mut u3
         birth: person.birth,
         stays,
         packs: ctx.packs,
+        available: &ctx.available,
         busy: [Day::MIN; N_ATC],
     };
     let mut h = History {
@@ -655,7 +654,7 @@ impl History<'_, '_, '_, '_> {
         }
         // Second line added to metformin.
         let sglt2 = pick(self.rng, &[(Atc::A10BK01, 0.5), (Atc::A10BK03, 0.5)]);
-        let glp1 = if t1 >= self.ctx.semaglutide && self.rng.chance(0.6) {
+        let glp1 = if self.rng.chance(0.6) {
             Atc::A10BJ06
         } else {
             Atc::A10BJ02
@@ -879,7 +878,7 @@ impl History<'_, '_, '_, '_> {
     fn hf_treatment(&mut self, from: Day, end: Day) {
         let t = from + self.rng.range_i32(0, 7);
         self.course(Atc::C03CA01, t, end);
-        if t >= self.ctx.sacubitril && self.rng.chance(0.2) {
+        if self.rng.chance(0.2) {
             self.course(Atc::C09DX04, t, end);
         } else if self.rng.chance(0.7) {
             self.course(Atc::C09AA05, t, end);

@@ -79,6 +79,27 @@ impl SynthConfig {
     }
 }
 
+/// Number in the long-term illness list (`IMB_ALD_NUM`, 1–32) under which the generator
+/// registers an ALD motivated by this ICD-10 code (`MED_MTF_COD`), for writing `IR_IMB_R`:
+/// 1 stroke, 5 heart failure and arrhythmias, 8 diabetes, 13 coronary disease, 14 chronic
+/// respiratory failure (COPD), 15 Alzheimer's disease and other dementias, 23 severe
+/// psychiatric disorders, 30 malignant tumours. `None` for a code outside these.
+pub fn ald_number(icd10: &str) -> Option<u8> {
+    let c = icd10.trim().to_ascii_uppercase();
+    let cat = c.get(..3)?;
+    Some(match cat {
+        "I60" | "I61" | "I62" | "I63" | "I64" | "I69" | "G45" => 1,
+        "I48" | "I49" | "I50" => 5,
+        "E10" | "E11" | "E12" | "E13" | "E14" => 8,
+        "I20" | "I21" | "I22" | "I23" | "I24" | "I25" => 13,
+        "J44" | "J96" => 14,
+        "F00" | "F01" | "F02" | "F03" | "G30" => 15,
+        "F32" | "F33" => 23,
+        _ if cat.starts_with('C') => 30,
+        _ => return None,
+    })
+}
+
 /// Patients generated per work unit. Each unit is generated alone (one stream per patient), so
 /// the output is the same whether units run in sequence or on several threads.
 const CHUNK: u64 = 512;
@@ -235,5 +256,143 @@ impl DigestWriter {
     fn finish(mut self) -> String {
         self.digest.update(&self.buf);
         self.digest.finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::care::{Out, NONE};
+    use super::codes::{Atc, Availability, Icd, Packs, N_ATC};
+    use super::conditions::curve_at;
+    use super::demography::{PYRAMID_FEMALE, PYRAMID_MALE};
+    use crate::model::{Event, EventKind, Role};
+    use crate::rng::Rng;
+
+    fn out<'a>(
+        ev: &'a mut Vec<Event>,
+        stays: &'a mut u32,
+        packs: &'a [Packs],
+        available: &'a Availability,
+    ) -> Out<'a> {
+        Out {
+            ev,
+            first: 0,
+            patient: 0,
+            lo: 0,
+            hi: 1000,
+            data_start: 0,
+            death: NONE,
+            birth: -10_000,
+            stays,
+            packs,
+            available,
+            busy: [i32::MIN; N_ATC],
+        }
+    }
+
+    #[test]
+    fn ald_numbers_of_the_list() {
+        // Décret 2011-77 list: diabetes 8, heart failure 5, stroke 1, breast cancer 30.
+        assert_eq!(super::ald_number("E119"), Some(8));
+        assert_eq!(super::ald_number("i509"), Some(5));
+        assert_eq!(super::ald_number("I693"), Some(1));
+        assert_eq!(super::ald_number("C504"), Some(30));
+        assert_eq!(super::ald_number("G309"), Some(15));
+        assert_eq!(super::ald_number("K802"), None);
+        assert_eq!(super::ald_number("E1"), None);
+    }
+
+    #[test]
+    fn recent_substances_are_replaced_before_their_listing() {
+        // Dapagliflozin is reimbursed from April 2020: a DPP-4 inhibitor is prescribed before,
+        // and before 2008 (no DPP-4 inhibitor yet) a sulfonylurea.
+        let a = Availability::new();
+        let day = crate::dates::from_ymd;
+        assert_eq!(a.on(Atc::A10BK01, day(2020, 4, 1)), Atc::A10BK01);
+        assert_eq!(a.on(Atc::A10BK01, day(2020, 3, 31)), Atc::A10BH01);
+        assert_eq!(a.on(Atc::A10BK01, day(2005, 1, 1)), Atc::A10BB09);
+        assert_eq!(a.on(Atc::A10BA02, day(1990, 1, 1)), Atc::A10BA02);
+    }
+
+    #[test]
+    fn curve_interpolates_between_nodes() {
+        let c = [(10.0, 0.0, 0.2), (20.0, 1.0, 0.4)];
+        assert_eq!(curve_at(&c, 5.0, false), 0.0);
+        assert_eq!(curve_at(&c, 15.0, false), 0.5);
+        assert!((curve_at(&c, 12.5, true) - 0.25).abs() < 1e-12);
+        assert_eq!(curve_at(&c, 80.0, true), 0.4);
+    }
+
+    #[test]
+    fn pyramid_totals_match_insee() {
+        // INSEE, 1 January 2023: 33.1 M men, 35.2 M women (thousands in the tables).
+        let men: f64 = PYRAMID_MALE.iter().sum();
+        let women: f64 = PYRAMID_FEMALE.iter().sum();
+        assert_eq!(men, 33_088.0);
+        assert_eq!(women, 35_153.0);
+    }
+
+    #[test]
+    fn monthly_course_refills_about_every_month() {
+        let mut packs = vec![Packs::default(); N_ATC];
+        packs[Atc::A10BA02 as usize].monthly = vec![(7, 30)];
+        let available = Availability::new();
+        let (mut ev, mut stays) = (Vec::new(), 0);
+        let mut o = out(&mut ev, &mut stays, &packs, &available);
+        let mut rng = Rng::new(1);
+        o.course(&mut rng, Atc::A10BA02, 100, 464, 0.0);
+        // A second course of the same substance overlapping the first adds nothing.
+        let n = o.ev.len();
+        o.course(&mut rng, Atc::A10BA02, 200, 300, 0.0);
+        assert_eq!(o.ev.len(), n);
+        let days: Vec<i32> = ev.iter().map(|e| e.start).collect();
+        assert_eq!(days[0], 100);
+        assert!(days.iter().all(|d| (100..=464).contains(d)));
+        assert!(ev
+            .iter()
+            .all(|e| e.code == 7 && e.kind == EventKind::Dispensing));
+        for (w, e) in days.windows(2).zip(&ev) {
+            // The next refill comes when the boxes run out, a few days early or late.
+            assert!(w[1] - w[0] >= 30 * e.value - 3, "{days:?}");
+        }
+        // Over many patients, a year of 30-day boxes is about 12 boxes (gaps make it fewer).
+        let mut total = 0;
+        for seed in 0..500 {
+            let (mut ev, mut stays) = (Vec::new(), 0);
+            let mut o = out(&mut ev, &mut stays, &packs, &available);
+            o.course(&mut Rng::new(seed), Atc::A10BA02, 0, 364, 0.0);
+            total += ev.iter().map(|e| e.value).sum::<i32>();
+        }
+        let mean = total as f64 / 500.0;
+        assert!((10.0..12.5).contains(&mean), "{mean} boxes a year");
+    }
+
+    #[test]
+    fn stays_end_at_death_and_need_a_discharge_in_the_data() {
+        let packs = vec![Packs::default(); N_ATC];
+        let available = Availability::new();
+        let (mut ev, mut stays) = (Vec::new(), 0);
+        let mut o = out(&mut ev, &mut stays, &packs, &available);
+        // Discharged after the end of the data: not in the PMSI of the period.
+        assert_eq!(o.stay(995, 10, Icd::I214, None, &[Icd::I10], &[]), None);
+        assert!(o.ev.is_empty());
+        // Death on day 503 during a stay admitted on day 500.
+        o.death = 503;
+        o.hi = 503;
+        assert_eq!(
+            o.stay(500, 10, Icd::I214, None, &[Icd::I10], &[]),
+            Some(503)
+        );
+        let kinds: Vec<(EventKind, Role)> = o.ev.iter().map(|e| (e.kind, e.role)).collect();
+        assert_eq!(
+            kinds,
+            vec![
+                (EventKind::Stay, Role::None),
+                (EventKind::Diagnosis, Role::DP),
+                (EventKind::Diagnosis, Role::DAS)
+            ]
+        );
+        assert!(o.ev.iter().all(|e| e.stay == 1 && e.end == 503));
+        assert_eq!(o.ev[0].value, 3);
     }
 }
