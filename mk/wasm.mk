@@ -1,4 +1,61 @@
-# wasm stages (filled in as the wasm face is built).
-.PHONY: test-wasm bench-wasm
-test-wasm:
-bench-wasm:
+# wasm stages: build the WebAssembly package (web output for the explorer, node output for the
+# tests), run the node tests against it.
+#
+# The wasm build has its own target dir (target/wasm): its RUSTFLAGS (simd128) differ from the
+# host build's, and sharing target/ would make each side rebuild everything after the other.
+
+.PHONY: setup-wasm wasm-pkg test-wasm bench-wasm
+
+WASM_TARGET_DIR := $(ROOT)/target/wasm
+WASM_RAW := $(WASM_TARGET_DIR)/wasm32-unknown-unknown/wasm-release/cohorte_wasm.wasm
+WASM_WEB := $(ROOT)/web-demo/src/wasm
+WASM_NODE := $(ROOT)/wasm/pkg-node
+# The CLI must match the wasm-bindgen crate exactly: read the version from Cargo.lock.
+WASM_BINDGEN_VERSION := $(shell sed -n '/^name = "wasm-bindgen"$$/{n;s/^version = "\(.*\)"/\1/p;}' $(ROOT)/Cargo.lock)
+WASM_BUDGET_GZ := 1048576
+# wasm-opt from the npm build of binaryen: Debian's binaryen 108 rewrites the externref table of
+# wasm-bindgen 0.2.130's output into one node rejects ("Table.set(): Argument 1 is invalid").
+BINARYEN_VERSION := 132.0.0
+WASM_OPT := $(TOOLS)/binaryen/node_modules/.bin/wasm-opt
+
+setup-wasm: ## Install the wasm32 target, the wasm-bindgen CLI (same version as the crate) and wasm-opt (npm binaryen)
+	@rustup target list --installed | grep -q '^wasm32-unknown-unknown$$' || rustup target add wasm32-unknown-unknown
+	@if [ "$$($(TOOLS)/bin/wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $(WASM_BINDGEN_VERSION)" ]; then \
+		echo "installing wasm-bindgen-cli $(WASM_BINDGEN_VERSION) into .tools"; \
+		cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION) --root $(TOOLS); \
+	fi
+	@test -x $(WASM_OPT) || npm install --prefix $(TOOLS)/binaryen --no-audit --no-fund --silent \
+		binaryen@$(BINARYEN_VERSION) || echo "note: binaryen not installed; the module will not be size-optimised"
+
+# strip=false here: the profile strips symbols, which also drops the `target_features` section
+# that wasm-bindgen reads to know which wasm features the module uses (it warns without it);
+# wasm-bindgen and wasm-opt remove the custom sections from the final module anyway.
+wasm-pkg: setup-wasm ## Build the wasm package: web-demo/src/wasm (web) and wasm/pkg-node (node)
+	CARGO_PROFILE_WASM_RELEASE_STRIP=false CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-C target-feature=+simd128" \
+		cargo build -p cohorte-wasm --lib --target wasm32-unknown-unknown --profile wasm-release \
+		--target-dir $(WASM_TARGET_DIR)
+	@set -e; for out in web:$(WASM_WEB) nodejs:$(WASM_NODE); do \
+		kind=$${out%%:*}; dir=$${out#*:}; \
+		if [ -f $$dir/cohorte_wasm_bg.wasm ] && [ $$dir/cohorte_wasm_bg.wasm -nt $(WASM_RAW) ]; then \
+			echo "$$dir is up to date"; continue; fi; \
+		echo "wasm-bindgen --target $$kind -> $$dir"; \
+		rm -rf $$dir.tmp; \
+		$(TOOLS)/bin/wasm-bindgen --target $$kind --out-dir $$dir.tmp --out-name cohorte_wasm $(WASM_RAW); \
+		if [ -x $(WASM_OPT) ]; then \
+			$(WASM_OPT) -Oz --enable-simd --enable-bulk-memory --enable-sign-ext --enable-mutable-globals \
+				--enable-nontrapping-float-to-int --enable-reference-types --enable-multivalue \
+				$$dir.tmp/cohorte_wasm_bg.wasm -o $$dir.tmp/cohorte_wasm_bg.opt.wasm && \
+			mv $$dir.tmp/cohorte_wasm_bg.opt.wasm $$dir.tmp/cohorte_wasm_bg.wasm || \
+			echo "note: wasm-opt failed; keeping the unoptimised module"; \
+		else echo "note: wasm-opt not found; module not size-optimised"; fi; \
+		rm -rf $$dir; mv $$dir.tmp $$dir; \
+	done
+	@raw=$$(wc -c < $(WASM_WEB)/cohorte_wasm_bg.wasm); gz=$$(gzip -9c $(WASM_WEB)/cohorte_wasm_bg.wasm | wc -c); \
+	echo "wasm module: $$raw bytes, $$gz bytes gzipped ($$((gz / 1024)) KiB; budget $$(($(WASM_BUDGET_GZ) / 1024)) KiB)"; \
+	if [ $$gz -gt $(WASM_BUDGET_GZ) ]; then echo "wasm module over its size budget"; exit 1; fi
+
+test-wasm: wasm-pkg ## Node tests (node:test) against the built package
+	node --test $(ROOT)/wasm/tests/
+
+bench-wasm: wasm-pkg ## Generation and evaluation timings in node (wasm)
+	node $(ROOT)/wasm/bench.mjs $(BENCH_WASM_ARGS)

@@ -6,6 +6,8 @@
 //! ```
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::io::Write as _;
 use std::time::Instant;
 
 use cohorte_core::dates;
@@ -80,7 +82,7 @@ fn top_codes(pop: &Population, kind: EventKind, n: usize) -> Vec<(String, usize)
 }
 
 /// Print one patient's history, one event a line.
-fn print_history(pop: &Population, p: usize) {
+fn print_history(out: &mut String, pop: &Population, p: usize) {
     let Some(pat) = pop.patients.get(p) else {
         eprintln!(
             "summary: --show {p}: there are {} patients",
@@ -88,7 +90,8 @@ fn print_history(pop: &Population, p: usize) {
         );
         return;
     };
-    println!(
+    let _ = writeln!(
+        out,
         "\nPatient {p}: {} rank {}, sex {}, born {}, died {}, département index {}",
         pat.nir,
         pat.rank,
@@ -104,7 +107,8 @@ fn print_history(pop: &Population, p: usize) {
         } else {
             ""
         };
-        println!(
+        let _ = writeln!(
+            out,
             "  {} {} {:<10} {:<5} {:<14} {:<8} value {:<4} stay {}",
             dates::format(e.start),
             dates::format(e.end),
@@ -135,16 +139,19 @@ fn main() {
         }
     };
     let secs = t.elapsed().as_secs_f64();
+    let mut out = String::new();
     let n = pop.patients.len();
     let m = pop.events.len();
-    println!(
+    let _ = writeln!(
+        out,
         "Synthetic population: seed {}, {} patients, {} to {}",
         cfg.seed,
         n,
         dates::format(pop.data_start),
         dates::format(pop.data_end)
     );
-    println!(
+    let _ = writeln!(
+        out,
         "Generated {m} events in {secs:.2} s: {:.1} M events/s, {:.1} events per patient",
         m as f64 / secs / 1e6,
         m as f64 / n.max(1) as f64
@@ -157,7 +164,7 @@ fn main() {
         .filter(|p| p.birth >= pop.data_start)
         .count();
     let twins = pop.patients.iter().filter(|p| p.rank == 2).count();
-    println!(
+    let _ = writeln!(out,
         "Patients: {:.1} % women, {born} born and {dead} dead during the period, {twins} second twins",
         100.0 * women as f64 / n.max(1) as f64
     );
@@ -172,11 +179,11 @@ fn main() {
         .iter()
         .map(|(a, c)| format!("{a}{}: {c}", if *a == 80 { "+" } else { "–" }))
         .collect();
-    println!("Ages on the first day: {}", ages.join(", "));
-    println!("\nEvents by kind:");
+    let _ = writeln!(out, "Ages on the first day: {}", ages.join(", "));
+    let _ = writeln!(out, "\nEvents by kind:");
     for kind in EventKind::ALL {
         let c = pop.events.iter().filter(|e| e.kind == kind).count();
-        println!("  {:<12} {:>12}", kind.name(), c);
+        let _ = writeln!(out, "  {:<12} {:>12}", kind.name(), c);
     }
     for (kind, title) in [
         (EventKind::Dispensing, "Top dispensed substances (ATC7)"),
@@ -188,15 +195,25 @@ fn main() {
             "Visits by nature of service (PRS_NAT_REF)",
         ),
     ] {
-        println!("\n{title}:");
+        let _ = writeln!(out, "\n{title}:");
         for (code, c) in top_codes(&pop, kind, 8) {
-            println!("  {code:<26} {c:>10}");
+            let _ = writeln!(out, "  {code:<26} {c:>10}");
         }
     }
     for p in show {
-        print_history(&pop, p);
+        print_history(&mut out, &pop, p);
     }
     let t = Instant::now();
     let digest = synth::population_digest(&pop);
-    println!("\nDigest {digest} ({:.2} s)", t.elapsed().as_secs_f64());
+    let _ = writeln!(
+        out,
+        "\nDigest {digest} ({:.2} s)",
+        t.elapsed().as_secs_f64()
+    );
+    if let Err(e) = std::io::stdout().write_all(out.as_bytes()) {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            eprintln!("summary: {e}");
+            std::process::exit(1);
+        }
+    }
 }

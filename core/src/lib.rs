@@ -15,6 +15,7 @@ pub mod definition;
 pub mod disclosure;
 pub mod engine;
 pub mod error;
+pub mod fixture;
 pub mod hash;
 pub mod model;
 pub mod opendata;

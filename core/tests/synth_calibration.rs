@@ -415,6 +415,92 @@ fn synth_diabetes_is_more_frequent_in_men() {
     assert!((1.15..1.8).contains(&ratio), "men/women ratio {ratio}");
 }
 
+/// Share of women and mean age at admission among stays with this main diagnosis prefix.
+fn stay_profile(prefix: &str) -> (f64, f64) {
+    let (_, s) = data();
+    let range = s.code_ids(CodeSystem::Icd10, prefix);
+    let (mut n, mut women, mut ages) = (0.0, 0.0, 0.0);
+    for p in 0..s.n_patients() {
+        for i in s.events_of(p) {
+            if s.kind_of(i) == EventKind::Stay && range.contains(&s.code[i]) {
+                n += 1.0;
+                women += (s.patients.sex[p] == sex::FEMALE) as u8 as f64;
+                ages += dates::age_at(s.patients.birth[p], s.date[i]) as f64;
+            }
+        }
+    }
+    (women / n, ages / n)
+}
+
+#[test]
+fn synth_acute_events_by_age_and_sex() {
+    let (hip_women, hip_age) = stay_profile("S72");
+    let (mi_women, mi_age) = stay_profile("I21");
+    let (stroke_women, stroke_age) = stay_profile("I63");
+    check(&[
+        Target {
+            name: "hip fracture stays: share of women",
+            target: 0.75,
+            tolerance: 0.07,
+            value: hip_women,
+        },
+        Target {
+            name: "hip fracture stays: mean age",
+            target: 83.0,
+            tolerance: 3.0,
+            value: hip_age,
+        },
+        Target {
+            name: "myocardial infarction stays: share of women",
+            target: 0.32,
+            tolerance: 0.08,
+            value: mi_women,
+        },
+        Target {
+            name: "myocardial infarction stays: mean age",
+            target: 68.0,
+            tolerance: 5.0,
+            value: mi_age,
+        },
+        Target {
+            name: "ischaemic stroke stays: share of women",
+            target: 0.5,
+            tolerance: 0.08,
+            value: stroke_women,
+        },
+        Target {
+            name: "ischaemic stroke stays: mean age",
+            target: 74.0,
+            tolerance: 4.0,
+            value: stroke_age,
+        },
+    ]);
+}
+
+#[test]
+fn synth_antibiotics_peak_in_winter() {
+    // Santé publique France: antibiotic dispensings in winter (December–March) run at about
+    // twice the summer level (June–September).
+    let (_, s) = data();
+    let range = s.code_ids(CodeSystem::Atc, "J01C");
+    let (mut winter, mut summer) = (0.0, 0.0);
+    for i in 0..s.n_events() {
+        if s.kind_of(i) == EventKind::Dispensing && range.contains(&s.code[i]) {
+            match dates::to_ymd(s.date[i]).1 {
+                12 | 1..=3 => winter += 1.0,
+                6..=9 => summer += 1.0,
+                _ => {}
+            }
+        }
+    }
+    check(&[Target {
+        name: "antibiotics, winter / summer",
+        target: 2.1,
+        tolerance: 0.5,
+        value: winter / summer,
+    }]);
+}
+
 #[test]
 fn synth_day_in_period() {
     // Guard for the measures above: the data span is the default five years.

@@ -9,7 +9,7 @@ use cohorte_core::synth::{generate, population_digest, SynthConfig};
 /// Digest of the population for seed 42 and 2 000 patients (default span 2019–2023). Any change
 /// to the generator, its tables or the referential's packs changes it: update it on purpose,
 /// with the wasm and Python golden files.
-const GOLDEN_SEED_42: &str = "2deeb316fb6623a4a2fa0cd406d45b1ea4dfd1cdfdff03124d085e5a4862cfca";
+const GOLDEN_SEED_42: &str = "1023e9e6d51df1c4a9751294fa40d018fd98eaad525326e135fc1d939b01e1a2";
 
 fn config(seed: u64, patients: u32) -> SynthConfig {
     SynthConfig {
@@ -80,4 +80,24 @@ fn synth_bad_configurations_are_rejected() {
     })
     .expect_err("zero years is rejected");
     assert!(err.to_string().contains("years"), "{err}");
+}
+
+#[test]
+fn synth_extreme_configurations_generate() {
+    for (start_year, years, patients) in [(1990, 30, 400), (2090, 30, 400), (2019, 1, 1)] {
+        let pop = generate(&SynthConfig {
+            seed: 9,
+            patients,
+            start_year,
+            years,
+        })
+        .expect("generation succeeds");
+        assert_eq!(pop.patients.len(), patients as usize);
+        for e in &pop.events {
+            assert!(e.start <= e.end, "{start_year}+{years}: {e:?}");
+            if e.kind != EventKind::Ald {
+                assert!(e.start >= pop.data_start && e.end <= pop.data_end);
+            }
+        }
+    }
 }

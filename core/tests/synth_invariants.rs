@@ -142,6 +142,17 @@ fn synth_stays_are_well_formed() {
                 "value is the length of stay"
             );
             assert!((0..120).contains(&stay.value), "{stay:?}");
+            // No city care while in hospital (strictly between admission and discharge).
+            assert!(
+                !events.iter().any(|e| e.stay == 0
+                    && matches!(
+                        e.kind,
+                        EventKind::Dispensing | EventKind::Visit | EventKind::Act
+                    )
+                    && e.start > stay.start
+                    && e.start < stay.end),
+                "city care during {stay:?}"
+            );
             let linked: Vec<&Event> = events.iter().filter(|e| e.stay == stay.stay).collect();
             let dp: Vec<&&Event> = linked.iter().filter(|e| e.role == Role::DP).collect();
             assert_eq!(dp.len(), 1, "one main diagnosis per stay");
@@ -399,4 +410,54 @@ fn synth_every_condition_is_present() {
         })
         .count();
     assert!(htn_drugs > 5000, "{htn_drugs} persons on antihypertensives");
+}
+
+#[test]
+fn synth_other_spans_respect_reimbursement_dates() {
+    // 2008–2019: substances appear when France starts reimbursing them, anti-dementia drugs
+    // disappear after 1 August 2018, and the general invariants hold on a longer span.
+    let pop = generate(&SynthConfig {
+        seed: 3,
+        patients: 20_000,
+        start_year: 2008,
+        years: 12,
+    })
+    .expect("generation succeeds");
+    let rules: &[(&str, (i32, u32, u32), bool)] = &[
+        ("A10BK", (2020, 4, 1), true),
+        ("A10BJ06", (2019, 4, 1), true),
+        ("B01AF", (2012, 12, 1), true),
+        ("C09DX04", (2016, 10, 1), true),
+        ("N06D", (2018, 8, 1), false),
+    ];
+    let mut seen = vec![0usize; rules.len()];
+    for e in &pop.events {
+        let Some(a) = atc(&pop, e) else { continue };
+        for (r, (prefix, (y, m, d), from)) in rules.iter().enumerate() {
+            if a.starts_with(prefix) {
+                seen[r] += 1;
+                let limit = dates::from_ymd(*y, *m, *d);
+                let ok = if *from {
+                    e.start >= limit
+                } else {
+                    e.start < limit
+                };
+                assert!(ok, "{a} dispensed on {}", dates::format(e.start));
+            }
+        }
+    }
+    // Anti-dementia drugs and DOACs are dispensed in this span; SGLT2 inhibitors are not yet.
+    assert!(seen[2] > 0 && seen[3] > 0 && seen[4] > 0, "{seen:?}");
+    assert_eq!(seen[0], 0);
+    for (p, events) in by_patient(&pop).iter().enumerate() {
+        let pat = &pop.patients[p];
+        let (lo, hi) = observation(pat.birth, pat.death, pop.data_start, pop.data_end)
+            .expect("observation period");
+        for e in *events {
+            assert!(e.start <= e.end);
+            if e.kind != EventKind::Ald {
+                assert!(e.start >= lo && e.end <= hi, "patient {p}: {e:?}");
+            }
+        }
+    }
 }

@@ -61,7 +61,11 @@ impl ArrowTable {
     /// Column names.
     #[getter]
     fn column_names(&self) -> Vec<String> {
-        self.schema.fields().iter().map(|f| f.name().clone()).collect()
+        self.schema
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .collect()
     }
 
     fn __repr__(&self) -> String {
@@ -75,6 +79,10 @@ impl ArrowTable {
 
 /// Read a table from any object with `__arrow_c_stream__` into one record batch. `what` names
 /// the table in error messages.
+#[expect(
+    dead_code,
+    reason = "Dataset.from_tables calls it once the core's Dataset::from_tables exists"
+)]
 pub fn import_table(py: Python<'_>, obj: &Bound<'_, PyAny>, what: &str) -> PyResult<RecordBatch> {
     if !obj.hasattr("__arrow_c_stream__")? {
         let type_name = obj.get_type().name()?.to_string();
@@ -103,9 +111,8 @@ pub fn import_table(py: Python<'_>, obj: &Bound<'_, PyAny>, what: &str) -> PyRes
         let reader = RecordBatchStreamReader::try_new(stream)?;
         let schema = arrow_array::RecordBatchReader::schema(&reader);
         let batches = reader.collect::<Result<Vec<_>, _>>()?;
-        let batch = arrow_select::concat::concat_batches(&schema, &batches).map_err(|e| {
-            cohorte_core::Error::Arrow(format!("table {what}: {e}"))
-        })?;
+        let batch = arrow_select::concat::concat_batches(&schema, &batches)
+            .map_err(|e| cohorte_core::Error::Arrow(format!("table {what}: {e}")))?;
         Ok(batch)
     })
 }

@@ -3,24 +3,46 @@
 //! converts the result.
 
 use std::sync::Arc;
+use std::time::Instant;
 
+use cohorte_core::definition::Definition;
+use cohorte_core::engine;
 use cohorte_core::store::EventStore;
 use cohorte_core::synth::{self, SynthConfig};
-use cohorte_core::Population;
+use cohorte_core::{fixture, Population};
 use pyo3::prelude::*;
 
+use crate::cohort::PyCohort;
 use crate::errors;
 
 /// The population and its event store.
-struct Data {
+pub struct Data {
     population: Population,
     store: EventStore,
+}
+
+impl Data {
+    fn new(population: Population) -> Data {
+        let store = EventStore::build(&population);
+        Data { population, store }
+    }
+
+    /// The event store.
+    pub fn store(&self) -> &EventStore {
+        &self.store
+    }
 }
 
 /// Native dataset, shared with the cohorts evaluated on it.
 #[pyclass(module = "cohorte._native", name = "Dataset", frozen)]
 pub struct PyDataset {
-    inner: Arc<Data>,
+    pub(crate) inner: Arc<Data>,
+}
+
+fn wrap(data: Data) -> PyDataset {
+    PyDataset {
+        inner: Arc::new(data),
+    }
 }
 
 fn to_u32(py: Python<'_>, name: &str, value: i64) -> PyResult<u32> {
@@ -49,14 +71,14 @@ impl PyDataset {
             start_year,
             years: to_u32(py, "years", years)?,
         };
-        let data = errors::run(py, move || {
-            let population = synth::generate(&config)?;
-            let store = EventStore::build(&population);
-            Ok(Data { population, store })
-        })?;
-        Ok(PyDataset {
-            inner: Arc::new(data),
-        })
+        errors::run(py, move || Ok(Data::new(synth::generate(&config)?))).map(wrap)
+    }
+
+    /// A hand-written population in the JSON format of the shared cohort fixtures
+    /// (`fixtures/README.md`).
+    #[staticmethod]
+    fn from_population_json(py: Python<'_>, text: String) -> PyResult<Self> {
+        errors::run(py, move || Ok(Data::new(fixture::load_population(&text)?))).map(wrap)
     }
 
     /// SHA-256 hex digest of the population's canonical serialisation.
@@ -68,12 +90,29 @@ impl PyDataset {
     /// Number of patients.
     #[getter]
     fn n_patients(&self) -> usize {
-        self.inner.store.n_patients()
+        self.inner.store().n_patients()
     }
 
     /// Number of events.
     #[getter]
     fn n_events(&self) -> usize {
-        self.inner.store.n_events()
+        self.inner.store().n_events()
+    }
+
+    /// Parse a JSON definition and evaluate it.
+    fn cohort(&self, py: Python<'_>, definition: String) -> PyResult<PyCohort> {
+        let data = Arc::clone(&self.inner);
+        let (result, seconds) = errors::run(py, move || {
+            let def = Definition::from_json(&definition)?;
+            let t0 = Instant::now();
+            let result = engine::evaluate(data.store(), &def)?;
+            Ok((result, t0.elapsed().as_secs_f64()))
+        })?;
+        Ok(PyCohort::new(
+            Arc::clone(&self.inner),
+            result.rows,
+            result.attrition,
+            seconds,
+        ))
     }
 }

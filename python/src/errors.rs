@@ -35,7 +35,12 @@ fn class_of(code: &str) -> &'static str {
 
 /// Build the Python exception of `class_of(code)` with `.code` set; `extra` attributes are set
 /// on the instance too (the problem list of a definition error).
-fn make(py: Python<'_>, code: &str, message: String, extra: Option<(&str, Bound<'_, PyAny>)>) -> PyErr {
+fn make(
+    py: Python<'_>,
+    code: &str,
+    message: String,
+    extra: Option<(&str, Bound<'_, PyAny>)>,
+) -> PyErr {
     let build = || -> PyResult<PyErr> {
         let module = py.import("cohorte.exceptions")?;
         let class = module.getattr(class_of(code))?;

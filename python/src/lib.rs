@@ -8,8 +8,10 @@
 use pyo3::prelude::*;
 
 mod arrow;
+mod cohort;
 mod convert;
 mod dataset;
+mod definition;
 mod errors;
 
 /// The extension module.
@@ -20,5 +22,10 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("DEBUG_BUILD", cfg!(debug_assertions))?;
     m.add_class::<arrow::ArrowTable>()?;
     m.add_class::<dataset::PyDataset>()?;
+    m.add_class::<cohort::PyCohort>()?;
+    m.add_function(wrap_pyfunction!(definition::examples, m)?)?;
+    m.add_function(wrap_pyfunction!(definition::validate_definition, m)?)?;
+    m.add_function(wrap_pyfunction!(definition::normalize_definition, m)?)?;
+    m.add_function(wrap_pyfunction!(definition::definition_schema, m)?)?;
     Ok(())
 }

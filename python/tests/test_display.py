@@ -10,8 +10,13 @@ from cohorte import Aggregate, _display
 def test_attrition_flow_shows_each_step_and_its_loss() -> None:
     steps = [
         {"name": "entry: metformin", "persons": 120, "events": 130, "lost_persons": 0},
-        {"name": "age >= 40", "persons": 100, "events": 108, "lost_persons": 20,
-         "alone_persons": 25},
+        {
+            "name": "age >= 40",
+            "persons": 100,
+            "events": 108,
+            "lost_persons": 20,
+            "alone_persons": 25,
+        },
     ]
     html = _display.cohort_html(100, 108, steps)
     assert html.index("entry: metformin") < html.index("age &gt;= 40")

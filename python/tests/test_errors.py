@@ -43,7 +43,7 @@ def test_missing_parquet_file_names_the_path(tmp_path: Path) -> None:
 
 
 def test_folder_without_parquet_files(tmp_path: Path) -> None:
-    with pytest.raises(exceptions.MissingFileError, match="no .parquet file"):
+    with pytest.raises(exceptions.MissingFileError, match=r"no \.parquet file"):
         cohorte.read_parquet(tmp_path)
 
 
@@ -62,7 +62,7 @@ def test_unknown_table_name_is_rejected() -> None:
 
 
 def test_table_value_without_arrow_stream() -> None:
-    with pytest.raises(exceptions.InvalidArgumentError, match="IR_BEN_R.*__arrow_c_stream__"):
+    with pytest.raises(exceptions.InvalidArgumentError, match=r"IR_BEN_R.*__arrow_c_stream__"):
         cohorte.from_tables({"IR_BEN_R": [1, 2, 3]})  # type: ignore[dict-item]
 
 
@@ -80,7 +80,7 @@ def test_definition_of_wrong_type(small: cohorte.Dataset) -> None:
 
 
 def test_definition_path_that_does_not_exist(small: cohorte.Dataset, tmp_path: Path) -> None:
-    with pytest.raises(exceptions.MissingFileError, match="nope.json"):
+    with pytest.raises(exceptions.MissingFileError, match=r"nope\.json"):
         small.cohort(tmp_path / "nope.json")
 
 
@@ -91,12 +91,61 @@ def test_definition_that_is_not_json(small: cohorte.Dataset) -> None:
     assert info.value.problems, "the problems list is filled"
 
 
-def test_definition_problems_name_their_paths(small: cohorte.Dataset) -> None:
+def test_definition_problems_name_every_path(small: cohorte.Dataset) -> None:
+    bad = {
+        "version": 2,
+        "name": "two mistakes",
+        "concept_sets": [{"name": "m", "system": "ATCX", "codes": ["A10"]}],
+        "entry": {"events": [{"event": "dispensing", "concept_set": "m"}]},
+        "inclusion": [{"name": "w", "event": "diagnosis", "window": {"start": "30"}}],
+    }
     with pytest.raises(exceptions.DefinitionError) as info:
-        small.cohort({"entry": 12, "inclusion": "everyone"})
+        small.cohort(bad)
     problems = info.value.problems
-    assert problems
-    for p in problems:
-        assert set(p) == {"path", "message", "severity"}
-    paths = " ".join(p["path"] for p in problems)
-    assert "entry" in paths
+    assert {p["path"] for p in problems} == {"concept_sets[0].system", "inclusion[0].window.start"}
+    assert all(p["severity"] == "error" for p in problems)
+    # The message lists every problem with its path.
+    assert "concept_sets[0].system" in str(info.value)
+    assert "inclusion[0].window.start" in str(info.value)
+
+
+def test_definition_without_version_names_the_field(small: cohorte.Dataset) -> None:
+    with pytest.raises(exceptions.DefinitionError, match="version"):
+        small.cohort({"name": "x", "entry": {"events": [{"event": "death"}]}})
+
+
+def test_unknown_outcome_code_system(small: cohorte.Dataset) -> None:
+    cohort = small.cohort(next(iter(cohorte.definition.examples().values())))
+    with pytest.raises(exceptions.UnknownCodeSystemError, match="ICD11"):
+        cohort.incidence([("diagnosis", "ICD11", "I21")])
+
+
+def test_bad_k_is_an_invalid_argument(small: cohorte.Dataset) -> None:
+    cohort = small.cohort(next(iter(cohorte.definition.examples().values())))
+    with pytest.raises(exceptions.InvalidArgumentError, match="k: expected a positive integer"):
+        cohort.counts(k=0)
+
+
+def test_unknown_stratum(small: cohorte.Dataset) -> None:
+    cohort = small.cohort(next(iter(cohorte.definition.examples().values())))
+    with pytest.raises(exceptions.InvalidArgumentError, match="'colour'"):
+        cohort.counts(["colour"])
+
+
+def test_bad_prevalence_date_names_the_argument(small: cohorte.Dataset) -> None:
+    cohort = small.cohort(next(iter(cohorte.definition.examples().values())))
+    with pytest.raises(exceptions.InvalidArgumentError, match="date"):
+        cohort.prevalence("2021-13-45")
+
+
+def test_set_operation_with_another_type(small: cohorte.Dataset) -> None:
+    cohort = small.cohort(next(iter(cohorte.definition.examples().values())))
+    with pytest.raises(exceptions.InvalidArgumentError, match="found int"):
+        cohort | 3  # type: ignore[operator]
+
+
+def test_set_operation_across_datasets(small: cohorte.Dataset) -> None:
+    doc = next(iter(cohorte.definition.examples().values()))
+    other = cohorte.synthetic(300, seed=3)
+    with pytest.raises(exceptions.InvalidArgumentError, match="same dataset"):
+        small.cohort(doc) & other.cohort(doc)

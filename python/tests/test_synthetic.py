@@ -13,19 +13,19 @@ from .conftest import FIXTURES, REPO
 
 
 def _golden_digest() -> str:
-    """The digest of synthetic(2000, seed=42) committed for the Rust tests: fixtures/digests.json
-    when present, else the constant in the core's synth tests."""
+    """The digest of synthetic(2000, seed=42) committed for the Rust tests
+    (core/tests/synth_digest.rs), else in the shared fixtures/digests.json."""
+    rust = REPO / "core" / "tests" / "synth_digest.rs"
+    if rust.is_file():
+        m = re.search(r'GOLDEN_SEED_42\s*:\s*&str\s*=\s*"([0-9a-f]{64})"', rust.read_text())
+        if m:
+            return m.group(1)
     shared = FIXTURES / "digests.json"
     if shared.is_file():
         data = json.loads(shared.read_text())
-        for key in ("synthetic_2000_seed_42", "synth_2000_42", "2000/42"):
-            if key in data:
-                return str(data[key])
-    for path in sorted((REPO / "core").rglob("*.rs")):
-        m = re.search(r'GOLDEN[A-Z_]*\s*:\s*&str\s*=\s*"([0-9a-f]{64})"', path.read_text())
-        if m:
-            return m.group(1)
-    pytest.skip("no golden digest committed yet (fixtures/digests.json or core synth tests)")
+        if "synthetic_2000_seed_42" in data:
+            return str(data["synthetic_2000_seed_42"])
+    pytest.fail("no golden digest found in core/tests/synth_digest.rs or fixtures/digests.json")
 
 
 def test_digest_equals_the_native_golden_digest() -> None:

@@ -125,7 +125,7 @@ impl W<'_> {
     }
 
     fn uint(&mut self, v: &Value, path: &str, what: &str) {
-        if !v.as_u64().is_some_and(|n| n <= u32::MAX as u64) {
+        if v.as_u64().is_none_or(|n| n > u32::MAX as u64) {
             self.err(path, format!("expected {what}, found {}", found(v)));
         }
     }
@@ -637,7 +637,7 @@ impl W<'_> {
             if let Some(a) = self.array(x, &p, "region codes") {
                 for (i, r) in a.iter_mut().enumerate() {
                     let r = r.clone();
-                    if !r.as_u64().is_some_and(|n| n <= u8::MAX as u64) {
+                    if r.as_u64().is_none_or(|n| n > u8::MAX as u64) {
                         self.err(
                             &idx(&p, i),
                             format!(

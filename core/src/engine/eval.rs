@@ -56,6 +56,7 @@ impl Counts {
             alone_events: vec![0; rules],
         }
     }
+    #[cfg_attr(not(feature = "parallel"), allow(dead_code))]
     pub fn add(&mut self, o: &Counts) {
         for (a, b) in [
             (&mut self.persons, &o.persons),
@@ -289,6 +290,69 @@ fn eras(
     }
 }
 
+/// Index events `(start, end)` of the patient: the first, last or all events `is_entry` accepts.
+#[inline]
+fn entry_events(
+    store: &EventStore,
+    pt: &Pt,
+    occurrence: Occurrence,
+    out: &mut Vec<(Day, Day)>,
+    is_entry: impl Fn(u8, u32, u8) -> bool,
+) {
+    // Entry events: first / last / all matching events over the patient's whole history. The
+    // columns are sliced and zipped once so the hot loop has no bounds checks and keeps the
+    // column pointers in registers (measured: about twice as fast as indexing the store).
+    let (lo, hi) = (pt.lo, pt.hi);
+    let kinds = &store.kind[lo..hi];
+    let codes = &store.code[lo..hi];
+    let roles = &store.role[lo..hi];
+    let dates = &store.date[lo..hi];
+    let hit = |j: usize| is_entry(kinds[j], codes[j], roles[j]);
+    let mut columns = kinds.iter().zip(codes).zip(roles);
+    match occurrence {
+        Occurrence::First => {
+            if let Some(j) = columns.position(|((&k, &c), &r)| is_entry(k, c, r)) {
+                let d = dates[j];
+                let mut best = (d, event_end(store, lo + j, pt.obs_end));
+                // Same-day matches: the earliest end wins (a deterministic tie-break).
+                for j2 in j + 1..dates.len() {
+                    if dates[j2] != d {
+                        break;
+                    }
+                    if hit(j2) {
+                        best = best.min((d, event_end(store, lo + j2, pt.obs_end)));
+                    }
+                }
+                out.push(best);
+            }
+        }
+        Occurrence::Last => {
+            if let Some(j) = columns.rposition(|((&k, &c), &r)| is_entry(k, c, r)) {
+                let d = dates[j];
+                let mut best = (d, event_end(store, lo + j, pt.obs_end));
+                for j2 in (0..j).rev() {
+                    if dates[j2] != d {
+                        break;
+                    }
+                    if hit(j2) {
+                        best = best.max((d, event_end(store, lo + j2, pt.obs_end)));
+                    }
+                }
+                out.push(best);
+            }
+        }
+        Occurrence::All => {
+            for (j, ((&k, &c), &r)) in columns.enumerate() {
+                if is_entry(k, c, r) {
+                    out.push((dates[j], event_end(store, lo + j, pt.obs_end)));
+                }
+            }
+            out.sort_unstable();
+            out.dedup();
+        }
+    }
+}
+
 /// Evaluate `plan` for patient `p`: `s.rows` receives its collapsed cohort rows; `counts`, when
 /// given, receives the attrition of its index events.
 pub(crate) fn patient(
@@ -318,49 +382,15 @@ pub(crate) fn patient(
         dept: pts.dept[p],
     };
 
-    // Entry events: first / last / all matching events over the patient's whole history.
-    match plan.occurrence {
-        Occurrence::First => {
-            let mut best: Option<(Day, Day)> = None;
-            for i in pt.lo..pt.hi {
-                let d = store.date[i];
-                if best.is_some_and(|b| d > b.0) {
-                    break;
-                }
-                if any_match(&plan.entry, store.kind[i], store.code[i], store.role[i]) {
-                    let e = (d, event_end(store, i, obs_end));
-                    if best.is_none_or(|b| e < b) {
-                        best = Some(e);
-                    }
-                }
-            }
-            s.idx.extend(best);
-        }
-        Occurrence::Last => {
-            let mut best: Option<(Day, Day)> = None;
-            for i in (pt.lo..pt.hi).rev() {
-                let d = store.date[i];
-                if best.is_some_and(|b| d < b.0) {
-                    break;
-                }
-                if any_match(&plan.entry, store.kind[i], store.code[i], store.role[i]) {
-                    let e = (d, event_end(store, i, obs_end));
-                    if best.is_none_or(|b| e > b) {
-                        best = Some(e);
-                    }
-                }
-            }
-            s.idx.extend(best);
-        }
-        Occurrence::All => {
-            for i in pt.lo..pt.hi {
-                if any_match(&plan.entry, store.kind[i], store.code[i], store.role[i]) {
-                    s.idx.push((store.date[i], event_end(store, i, obs_end)));
-                }
-            }
-            s.idx.sort_unstable();
-            s.idx.dedup();
-        }
+    // Entry events: first / last / all matching events over the patient's whole history (one
+    // filter, the usual case, gets its own monomorphised loop).
+    match &plan.entry[..] {
+        [m] => entry_events(store, &pt, plan.occurrence, &mut s.idx, |k, c, r| {
+            m.matches(k, c, r)
+        }),
+        many => entry_events(store, &pt, plan.occurrence, &mut s.idx, |k, c, r| {
+            any_match(many, k, c, r)
+        }),
     }
     let (os, oe) = (obs_start as i64, obs_end as i64);
     s.idx.retain(|&(d, _)| {

@@ -26,9 +26,11 @@ use crate::store::EventStore;
 
 pub use sets::{difference, intersection, union};
 
-/// Patients per work unit of the parallel evaluation.
+/// Patients per work unit of the parallel evaluation: small enough to balance the threads and
+/// to be exercised by the tests' populations of a few thousand patients, large enough that the
+/// per-chunk buffers cost nothing next to the evaluation.
 #[cfg(feature = "parallel")]
-const CHUNK: usize = 8192;
+const CHUNK: usize = 1024;
 
 /// One step of the attrition: the entry (step 0) or one inclusion rule.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

@@ -30,11 +30,10 @@ fn runs(c: &CohortRows) -> Vec<(u32, Vec<(i64, i64)>)> {
     out
 }
 
-fn combine(
-    a: &CohortRows,
-    b: &CohortRows,
-    op: fn(&[(i64, i64)], &[(i64, i64)]) -> Vec<(i64, i64)>,
-) -> CohortRows {
+/// A set operation on two sorted lists of day runs of one person.
+type RunOp = fn(&[(i64, i64)], &[(i64, i64)]) -> Vec<(i64, i64)>;
+
+fn combine(a: &CohortRows, b: &CohortRows, op: RunOp) -> CohortRows {
     let (ra, rb) = (runs(a), runs(b));
     let (mut i, mut j) = (0, 0);
     let mut out = CohortRows::default();

@@ -101,7 +101,12 @@ impl Out<'_> {
     /// and before the end of observation; it is closed at death.
     pub(crate) fn ald(&mut self, start: Day, end: Day, icd: Icd) -> bool {
         let start = start.max(self.birth);
-        let mut end = if end == NONE { MAX_DAY } else { end };
+        // Open periods end at the last representable day (the store reads them as open).
+        let mut end = if end == NONE {
+            MAX_DAY.max(self.hi)
+        } else {
+            end
+        };
         if self.death != NONE {
             end = end.min(self.death);
         }
@@ -220,11 +225,44 @@ impl Out<'_> {
         }
     }
 
+    /// A person in hospital gets neither city visits nor pharmacy dispensings (the hospital
+    /// provides the drugs): drop those falling strictly between an admission and its discharge.
+    fn drop_city_care_in_hospital(&mut self) {
+        let mut spans: Vec<(Day, Day)> = self.ev[self.first..]
+            .iter()
+            .filter(|e| e.kind == EventKind::Stay && e.end > e.start + 1)
+            .map(|e| (e.start, e.end))
+            .collect();
+        if spans.is_empty() {
+            return;
+        }
+        spans.sort_unstable();
+        let first = self.first;
+        let mut k = first;
+        for i in first..self.ev.len() {
+            let e = self.ev[i];
+            let city = e.stay == 0
+                && matches!(
+                    e.kind,
+                    EventKind::Dispensing | EventKind::Visit | EventKind::Act
+                );
+            let inside = city && spans.iter().any(|(a, b)| e.start > *a && e.start < *b);
+            if !inside {
+                self.ev[k] = e;
+                k += 1;
+            }
+        }
+        self.ev.truncate(k);
+    }
+
     /// Sort this person's events canonically and renumber their stays in that order
     /// (`first_stay` is the first number this person used).
-    pub(crate) fn finish(&mut self, first_stay: u32) {
+    pub(crate) fn finish(&mut self, first_stay: u32, scratch: &mut Scratch) {
+        if *self.stays > first_stay {
+            self.drop_city_care_in_hospital();
+        }
         let slice = &mut self.ev[self.first..];
-        sort_canonical(slice);
+        sort_canonical(slice, scratch);
         let used = *self.stays - first_stay;
         if used > 1 {
             // Renumber by first appearance so stay numbers follow admission order.
@@ -240,7 +278,7 @@ impl Out<'_> {
                     e.stay = map[k];
                 }
             }
-            sort_canonical(slice);
+            sort_canonical(slice, scratch);
         }
     }
 }
@@ -248,29 +286,36 @@ impl Out<'_> {
 /// Sort one person's events in canonical order. Sorting packed 128-bit keys (day, kind, role,
 /// code, position) and gathering is faster than moving 28-byte events through the sort; ties
 /// the key cannot break (codes past 2^24, equal day/kind/role/code) are settled by the full key.
-fn sort_canonical(slice: &mut [Event]) {
-    let mut keys: Vec<u128> = slice
-        .iter()
-        .enumerate()
-        .map(|(i, e)| {
-            let (_, start, kind, role, code, _, _, _) = canonical_key(e);
-            let start = (start as i64 - i32::MIN as i64) as u128;
-            (start << 96)
-                | ((kind as u128) << 88)
-                | ((role as u128) << 80)
-                | (((code as u128) & 0xFF_FFFF) << 56)
-                | i as u128
-        })
-        .collect();
+fn sort_canonical(slice: &mut [Event], scratch: &mut Scratch) {
+    let keys = &mut scratch.keys;
+    keys.clear();
+    keys.extend(slice.iter().enumerate().map(|(i, e)| {
+        let (_, start, kind, role, code, _, _, _) = canonical_key(e);
+        let start = (start as i64 - i32::MIN as i64) as u128;
+        (start << 96)
+            | ((kind as u128) << 88)
+            | ((role as u128) << 80)
+            | (((code as u128) & 0xFF_FFFF) << 56)
+            | i as u128
+    }));
     keys.sort_unstable();
-    let sorted: Vec<Event> = keys.iter().map(|k| slice[(*k as u32) as usize]).collect();
-    slice.copy_from_slice(&sorted);
+    let sorted = &mut scratch.events;
+    sorted.clear();
+    sorted.extend(keys.iter().map(|k| slice[(*k as u32) as usize]));
+    slice.copy_from_slice(sorted);
     if !slice
         .windows(2)
         .all(|w| canonical_key(&w[0]) <= canonical_key(&w[1]))
     {
         slice.sort_unstable_by_key(canonical_key);
     }
+}
+
+/// Buffers reused from one person to the next (sorting keys and events).
+#[derive(Default)]
+pub(crate) struct Scratch {
+    keys: Vec<u128>,
+    events: Vec<Event>,
 }
 
 /// The canonical order of a population's events: by patient, day, kind (death last on its day),

@@ -120,7 +120,13 @@ fn pick<T: Copy>(rng: &mut Rng, items: &[(T, f64)]) -> T {
 }
 
 /// Generate patient `index`, pushing its events to `ev` (stay numbers continue from `stays`).
-pub(crate) fn patient(ctx: &Ctx, index: u64, ev: &mut Vec<Event>, stays: &mut u32) -> Patient {
+pub(crate) fn patient(
+    ctx: &Ctx,
+    index: u64,
+    ev: &mut Vec<Event>,
+    stays: &mut u32,
+    scratch: &mut super::care::Scratch,
+) -> Patient {
     let twin = demography::is_twin(ctx.seed, index);
     let mut rng = Rng::new(stream_seed(ctx.seed, index));
     let person = if twin {
@@ -177,7 +183,7 @@ pub(crate) fn patient(ctx: &Ctx, index: u64, ev: &mut Vec<Event>, stays: &mut u3
     if death != NONE {
         h.out.push_death(death);
     }
-    out.finish(first_stay);
+    out.finish(first_stay, scratch);
     Patient {
         nir,
         rank,
@@ -457,8 +463,10 @@ impl History<'_, '_, '_, '_> {
 
     /// Associated diagnoses of a stay on day `d`: the chronic conditions present then (at most
     /// five, as most stays carry few DAS).
-    fn das(&self, d: Day, buf: &mut Vec<(Cond, Icd)>) {
-        buf.clear();
+    fn das(&self, d: Day) -> ([Icd; 5], [Cond; 5], usize) {
+        let mut codes = [Icd::I10; 5];
+        let mut conds = [Cond::Htn; 5];
+        let mut n = 0;
         let list = [
             (Cond::Diab, Icd::E119),
             (Cond::Htn, Icd::I10),
@@ -476,10 +484,13 @@ impl History<'_, '_, '_, '_> {
             if c == Cond::Dep && d - self.on(c) > 730 {
                 continue;
             }
-            if self.on(c) <= d && buf.len() < 5 {
-                buf.push((c, code));
+            if self.on(c) <= d && n < 5 {
+                codes[n] = code;
+                conds[n] = c;
+                n += 1;
             }
         }
+        (codes, conds, n)
     }
 
     /// A stay with the comorbidities as DAS; records every condition the diagnoses name.
@@ -491,12 +502,10 @@ impl History<'_, '_, '_, '_> {
         dr: Option<Icd>,
         acts: &[(Ccam, i32)],
     ) -> Option<Day> {
-        let mut das = Vec::new();
-        self.das(adm, &mut das);
-        let codes: Vec<Icd> = das.iter().map(|x| x.1).collect();
-        let dis = self.out.stay(adm, los, dp, dr, &codes, acts)?;
-        for (c, _) in das {
-            self.note(c, adm);
+        let (codes, conds, n) = self.das(adm);
+        let dis = self.out.stay(adm, los, dp, dr, &codes[..n], acts)?;
+        for c in &conds[..n] {
+            self.note(*c, adm);
         }
         if let Some(c) = cond_of(dp) {
             self.note(c, adm);
@@ -1255,7 +1264,18 @@ impl History<'_, '_, '_, '_> {
                     self.out.once(self.rng, d, Atc::N02BE01);
                 }
                 let child = a < 15.0;
-                if self.rng.chance(if child { 0.25 } else { 0.12 }) {
+                // Antibiotics follow the winter epidemics (Santé publique France: consumption
+                // peaks December–March, about twice the summer level).
+                let doy = d - self.ctx.year_starts[k];
+                let season = if !(90..334).contains(&doy) {
+                    1.4
+                } else if (152..273).contains(&doy) {
+                    0.65
+                } else {
+                    1.0
+                };
+                let p_ab = if child { 0.25 } else { 0.12 } * season;
+                if self.rng.chance(p_ab) {
                     let ab = if self.rng.chance(0.75) {
                         Atc::J01CA04
                     } else {

@@ -6,6 +6,22 @@
 //! départements), `conditions` (prevalence, incidence, risk factors), `history` (one person's
 //! life over the data span), `care` (the event sink that keeps events inside observation),
 //! `codes` (the codes emitted, interned once per population).
+//!
+//! How the generator fills [`Event`]s (what the SNDS tables are written from):
+//!
+//! | kind | code | start / end | value | other |
+//! |---|---|---|---|---|
+//! | `Stay` | main diagnosis (ICD-10, `DGN_PAL`) | admission / discharge | length of stay (days) | `stay` number |
+//! | `Diagnosis` | ICD-10 | admission / discharge of its stay | 0 | role DP, DR or DAS; `stay` number |
+//! | `Act` | CCAM | day of the act | 1 | `stay` number in hospital, 0 in city care |
+//! | `Dispensing` | CIP13 pack (ATC7 in `drug_atc`) | dispensing day | boxes (1–2) | |
+//! | `Ald` | ICD-10 (`MED_MTF_COD`) | ALD start (may precede the data) / end, `dates::MAX_DAY` when open | 0 | role ALD; list number from [`ald_number`] |
+//! | `Visit` | nature of service (`PRS_NAT_REF`: 1111 GP, 1112 specialist, 1211 home visit) | visit day | 1 | |
+//! | `Death` | 0 | death day | 0 | the patient's last event |
+//!
+//! Every event but ALD periods lies within the patient's observation period; a stay is kept
+//! only when discharged by the end of the data (a PMSI year is a discharge year) and ends at
+//! death when the patient dies in hospital.
 
 mod care;
 mod codes;
@@ -112,6 +128,11 @@ const CHUNK: u64 = 512;
 /// that order from 1. The code dictionaries hold every code the generator can emit, in a fixed
 /// order, whether or not it occurs.
 pub fn generate(config: &SynthConfig) -> Result<Population> {
+    generate_units(config, cfg!(feature = "parallel"))
+}
+
+/// [`generate`], on several threads or not (the result is the same).
+fn generate_units(config: &SynthConfig, threads: bool) -> Result<Population> {
     config.validate()?;
     let cat = codes::Catalogue::new();
     let start = config.data_start();
@@ -133,18 +154,30 @@ pub fn generate(config: &SynthConfig) -> Result<Population> {
         let mut events = Vec::with_capacity(((b - a) * 64) as usize);
         let mut patients = Vec::with_capacity((b - a) as usize);
         let mut stays = 0u32;
+        let mut scratch = care::Scratch::default();
         for i in a..b {
-            patients.push(history::patient(&ctx, i, &mut events, &mut stays));
+            patients.push(history::patient(
+                &ctx,
+                i,
+                &mut events,
+                &mut stays,
+                &mut scratch,
+            ));
         }
         (patients, events, stays)
     };
     #[cfg(feature = "parallel")]
-    let parts: Vec<_> = {
+    let parts: Vec<_> = if threads {
         use rayon::prelude::*;
         units.into_par_iter().map(run).collect()
+    } else {
+        units.into_iter().map(run).collect()
     };
     #[cfg(not(feature = "parallel"))]
-    let parts: Vec<_> = units.into_iter().map(run).collect();
+    let parts: Vec<_> = {
+        let _ = threads;
+        units.into_iter().map(run).collect()
+    };
 
     let total: usize = parts.iter().map(|p| p.1.len()).sum();
     let mut patients = Vec::with_capacity(n as usize);
@@ -288,6 +321,27 @@ mod tests {
             available,
             busy: [i32::MIN; N_ATC],
         }
+    }
+
+    #[test]
+    fn threads_do_not_change_the_population() {
+        // Several work units (512 patients each), run on threads when `parallel` is on.
+        let cfg = super::SynthConfig {
+            seed: 11,
+            patients: 1500,
+            ..super::SynthConfig::default()
+        };
+        let one = super::generate_units(&cfg, false).expect("generation succeeds");
+        let many = super::generate_units(&cfg, true).expect("generation succeeds");
+        assert_eq!(one, many);
+        // Stay numbers run on across units: 1..=n, in order of appearance.
+        let stays: Vec<u32> = one
+            .events
+            .iter()
+            .filter(|e| e.kind == EventKind::Stay)
+            .map(|e| e.stay)
+            .collect();
+        assert_eq!(stays, (1..=stays.len() as u32).collect::<Vec<_>>());
     }
 
     #[test]

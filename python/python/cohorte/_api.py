@@ -10,21 +10,21 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator, Mapping, Sequence
+from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, Protocol, Union
+from typing import Any, Literal, Protocol, TypeAlias
 
 import polars as pl
 
 from . import _display, _native
+from .definition import CohortDefinition
 from .exceptions import InvalidArgumentError, MissingFileError
-
-if TYPE_CHECKING:
-    from .definition import CohortDefinition
 
 __all__ = [
     "Aggregate",
     "Cohort",
     "Dataset",
+    "from_population_json",
     "from_tables",
     "read",
     "read_csv",
@@ -32,7 +32,7 @@ __all__ = [
     "synthetic",
 ]
 
-StrPath = Union[str, "os.PathLike[str]"]
+StrPath: TypeAlias = str | os.PathLike[str]
 
 
 class ArrowStreamExportable(Protocol):
@@ -41,7 +41,51 @@ class ArrowStreamExportable(Protocol):
     def __arrow_c_stream__(self, requested_schema: object | None = None) -> object: ...
 
 
-DefinitionLike = Union[Mapping[str, Any], str, "os.PathLike[str]", "CohortDefinition"]
+DefinitionLike: TypeAlias = Mapping[str, Any] | str | os.PathLike[str] | CohortDefinition
+AgeBands: TypeAlias = Literal["five", "ten", "open_medic", "open_damir"] | Sequence[int]
+DateLike: TypeAlias = date | str
+#: An outcome: "death", or (event, system, code) triples such as ("diagnosis", "ICD10", "I21").
+OutcomeLike: TypeAlias = str | Sequence[tuple[str, str, str]]
+
+_DIMS = ("age_band", "sex", "region", "dept", "year", "month")
+
+
+def _k(k: int) -> int:
+    if not isinstance(k, int) or isinstance(k, bool) or k < 1:
+        raise InvalidArgumentError(f"k: expected a positive integer (e.g. 10 or 11), found {k!r}")
+    return k
+
+
+def _dims(by: Sequence[str], age_bands: AgeBands) -> list[Any]:
+    if isinstance(by, str):
+        by = [by]
+    dims: list[Any] = []
+    for d in by:
+        if d not in _DIMS:
+            raise InvalidArgumentError(f"by: unknown stratum {d!r} (expected one of {_DIMS})")
+        if d == "age_band":
+            bands: Any = age_bands if isinstance(age_bands, str) else {"custom": list(age_bands)}
+            dims.append({"age_band": bands})
+        else:
+            dims.append(d)
+    return dims
+
+
+def _iso(d: DateLike) -> str:
+    return d.isoformat() if isinstance(d, date) else str(d)
+
+
+def _outcome(outcome: OutcomeLike) -> str:
+    if isinstance(outcome, str):
+        return json.dumps(outcome)
+    try:
+        codes = [[str(e), str(s), str(c)] for e, s, c in outcome]
+    except (TypeError, ValueError):
+        raise InvalidArgumentError(
+            'outcome: expected "death" or (event, system, code) triples, '
+            'e.g. [("diagnosis", "ICD10", "I21")]'
+        ) from None
+    return json.dumps(codes)
 
 
 def _to_polars(table: _native.ArrowTable) -> pl.DataFrame:
@@ -73,9 +117,7 @@ def synthetic(
         ("start_year", start_year),
     ):
         if not isinstance(value, int) or isinstance(value, bool):
-            raise InvalidArgumentError(
-                f"{name}: expected an integer, found {type(value).__name__}"
-            )
+            raise InvalidArgumentError(f"{name}: expected an integer, found {type(value).__name__}")
     if patients < 0 or years < 0 or seed < 0:
         raise InvalidArgumentError(
             "patients, years and seed must be non-negative "
@@ -91,9 +133,7 @@ def _files(path: StrPath | Sequence[StrPath], suffixes: tuple[str, ...]) -> list
         if p.is_dir():
             found = sorted(str(f) for f in p.iterdir() if f.suffix in suffixes and f.is_file())
             if not found:
-                raise MissingFileError(
-                    f"{p}: no {' or '.join(suffixes)} file in this folder"
-                )
+                raise MissingFileError(f"{p}: no {' or '.join(suffixes)} file in this folder")
             return found
         return [str(p)]
     if isinstance(path, Sequence):
@@ -129,8 +169,7 @@ def from_tables(tables: Mapping[str, ArrowStreamExportable]) -> Dataset:
     """
     if not isinstance(tables, Mapping):
         raise InvalidArgumentError(
-            "tables: expected a mapping of SNDS table name to table, "
-            f"found {type(tables).__name__}"
+            f"tables: expected a mapping of SNDS table name to table, found {type(tables).__name__}"
         )
     items = []
     for name, table in tables.items():
@@ -140,6 +179,18 @@ def from_tables(tables: Mapping[str, ArrowStreamExportable]) -> Dataset:
             )
         items.append((name, table))
     return Dataset._wrap(_native.Dataset.from_tables(items))
+
+
+def from_population_json(source: StrPath) -> Dataset:
+    """A small hand-written population in the JSON format of the shared cohort fixtures
+    (``fixtures/README.md``): a path to a ``.json`` file, or the JSON text itself."""
+    text = os.fspath(source)
+    if not text.lstrip().startswith("{"):
+        p = Path(text)
+        if not p.is_file():
+            raise MissingFileError(f"{p}: no such population file")
+        text = p.read_text(encoding="utf-8")
+    return Dataset._wrap(_native.Dataset.from_population_json(text))
 
 
 def _definition_json(definition: DefinitionLike) -> str:
@@ -258,7 +309,7 @@ class Cohort:
         return self._dataset
 
     def persons(self) -> pl.DataFrame:
-        """One row per cohort entry: the person's identifiers, index (start) and exit (end) dates."""
+        """One row per cohort entry: the person (``person_id``), index and exit dates."""
         return _to_polars(self._inner.persons())
 
     def attrition(self) -> pl.DataFrame:
@@ -294,6 +345,117 @@ class Cohort:
         """Difference: the periods of this cohort outside the other's."""
         return self._set_op(other, "difference")
 
+    # -- aggregates (every one protected by disclosure control with threshold k) --
+
+    def counts(
+        self,
+        by: Sequence[str] = ("age_band", "sex"),
+        *,
+        age_bands: AgeBands = "ten",
+        margins: bool = False,
+        k: int = 10,
+    ) -> Aggregate:
+        """Persons and entries by strata at the index date.
+
+        :param by: strata among ``age_band``, ``sex``, ``region``, ``dept``, ``year``, ``month``.
+        :param age_bands: ``five``, ``ten``, ``open_medic``, ``open_damir`` or lower bounds
+            (``[0, 18, 65]``).
+        :param margins: add the totals over each stratum (null stratum = total).
+        :param k: counts of 1 to k - 1 patients are masked.
+        """
+        opts = {"dims": _dims(by, age_bands), "margins": margins}
+        return self._agg(self._inner.counts(json.dumps(opts), _k(k)), k)
+
+    def incidence(
+        self,
+        outcome: OutcomeLike,
+        by: Sequence[str] = (),
+        *,
+        age_bands: AgeBands = "ten",
+        margins: bool = False,
+        per: float = 100_000,
+        level: float = 0.95,
+        first_entry_only: bool = True,
+        k: int = 10,
+    ) -> Aggregate:
+        """Incidence rate of an outcome during follow-up per ``per`` person-years, with exact
+        Poisson intervals. ``outcome``: ``"death"``, or codes (see :func:`outcome_codes`)."""
+        opts = {
+            "dims": _dims(by, age_bands),
+            "margins": margins,
+            "per": per,
+            "level": level,
+            "first_entry_only": first_entry_only,
+        }
+        return self._agg(self._inner.incidence(_outcome(outcome), json.dumps(opts), _k(k)), k)
+
+    def prevalence(
+        self,
+        date: DateLike,
+        by: Sequence[str] = (),
+        *,
+        age_bands: AgeBands = "ten",
+        margins: bool = False,
+        level: float = 0.95,
+        k: int = 10,
+    ) -> Aggregate:
+        """Share of the persons observed on ``date`` who are in the cohort that day."""
+        opts = {"dims": _dims(by, age_bands), "margins": margins, "level": level}
+        return self._agg(self._inner.prevalence(_iso(date), json.dumps(opts), _k(k)), k)
+
+    def km(
+        self,
+        outcome: OutcomeLike,
+        *,
+        times: Sequence[int] = (),
+        level: float = 0.95,
+        first_entry_only: bool = True,
+        k: int = 10,
+    ) -> dict[str, Aggregate]:
+        """Kaplan-Meier estimate of the time from index to an outcome: ``curve`` (with its
+        log-log band), ``at_risk`` (numbers at risk at ``times``, days) and ``summary``
+        (persons, events, median), protected together."""
+        outs = self._inner.km(_outcome(outcome), list(times), level, first_entry_only, _k(k))
+        aggs = [Aggregate(name, _to_polars(t), k, notes) for name, t, notes in outs]
+        return dict(zip(("curve", "at_risk", "summary"), aggs, strict=True))
+
+    def table1(
+        self,
+        *others: Cohort,
+        names: Sequence[str] | None = None,
+        lookback_days: int = 365,
+        atc_level: int = 2,
+        chapters: bool = True,
+        k: int = 10,
+    ) -> Aggregate:
+        """Baseline characteristics ("Table 1") of this cohort and ``others`` side by side, with
+        standardised mean differences between the first two."""
+        labels = (
+            list(names)
+            if names is not None
+            else [f"cohort {i + 1}" for i in range(len(others) + 1)]
+        )
+        if len(labels) != len(others) + 1:
+            raise InvalidArgumentError(f"table1: {len(others) + 1} cohorts but {len(labels)} names")
+        for o in others:
+            if not isinstance(o, Cohort):
+                raise InvalidArgumentError(
+                    f"table1: expected cohorte.Cohort objects, found {type(o).__name__}"
+                )
+        opts = {"lookback_days": lookback_days, "atc_level": atc_level, "chapters": chapters}
+        pairs = [(n, o._inner) for n, o in zip(labels[1:], others, strict=True)]
+        return self._agg(self._inner.table1(labels[0], pairs, json.dumps(opts), _k(k)), k)
+
+    def pathways(self, *, atc_level: int = 2, max_lines: int = 3, k: int = 10) -> Aggregate:
+        """Sequences of drug classes (ATC level ``atc_level``) dispensed after index."""
+        opts = {"atc_level": atc_level, "max_lines": max_lines}
+        return self._agg(self._inner.pathways(json.dumps(opts), _k(k)), k)
+
+    @staticmethod
+    def _agg(out: tuple[str, _native.ArrowTable, list[str]], k: int) -> Aggregate:
+        name, table, notes = out
+        return Aggregate(name, _to_polars(table), k, notes)
+
     def __repr__(self) -> str:
         return f"<cohorte.Cohort: {self.n_persons} persons, {len(self)} entries>"
 
@@ -309,12 +471,13 @@ class Aggregate:
     ``polars.DataFrame(aggregate)`` works too.
     """
 
-    __slots__ = ("df", "k", "name")
+    __slots__ = ("df", "k", "name", "notes")
 
-    def __init__(self, name: str, df: pl.DataFrame, k: int) -> None:
+    def __init__(self, name: str, df: pl.DataFrame, k: int, notes: Sequence[str] = ()) -> None:
         self.name = name
         self.df = df
         self.k = k
+        self.notes = list(notes)
 
     def to_polars(self) -> pl.DataFrame:
         """The table as a polars DataFrame."""
@@ -338,4 +501,6 @@ class Aggregate:
         return f"<cohorte.Aggregate {self.name} (k={self.k})>\n{self.df}"
 
     def _repr_html_(self) -> str:
-        return _display.aggregate_html(self.name, self.k, self.df.columns, self.df.to_dicts())
+        return _display.aggregate_html(
+            self.name, self.k, self.df.columns, self.df.to_dicts(), self.notes
+        )

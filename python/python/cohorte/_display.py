@@ -84,7 +84,11 @@ def cohort_html(n_persons: int, n_entries: int, steps: Sequence[Mapping[str, Any
 
 
 def aggregate_html(
-    name: str, k: int, columns: Sequence[str], rows: Sequence[Mapping[str, Any]]
+    name: str,
+    k: int,
+    columns: Sequence[str],
+    rows: Sequence[Mapping[str, Any]],
+    notes: Sequence[str] = (),
 ) -> str:
     """An Aggregate: a table whose masked cells read "< k" on grey instead of a blank."""
     flags = {c for c in columns if c.endswith("_masked")}
@@ -109,7 +113,8 @@ def aggregate_html(
         if n_masked
         else f"<div><small>No cell masked (k = {k}).</small></div>"
     )
+    extra = "".join(f"<div><small>{escape(n)}</small></div>" for n in notes)
     return (
         f"<div><strong>{escape(name)}</strong><table><tr>{head}</tr>{''.join(body)}</table>"
-        f"{note}</div>"
+        f"{note}{extra}</div>"
     )

@@ -140,9 +140,7 @@ def _window(window: Window | None) -> dict[str, int]:
     return out
 
 
-def _count(
-    at_least: int | None, at_most: int | None, exactly: int | None
-) -> dict[str, int] | None:
+def _count(at_least: int | None, at_most: int | None, exactly: int | None) -> dict[str, int] | None:
     count = {
         k: v
         for k, v in (("at_least", at_least), ("at_most", at_most), ("exactly", exactly))
