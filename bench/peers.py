@@ -39,12 +39,35 @@ def main() -> int:
     native = json.loads((data / "native.json").read_text())
     threads = os.cpu_count() or 1
 
+    span = json.loads((data / "span.json").read_text())
+    ds, de = span["data_start"], span["data_end"]
     con = duckdb.connect(":memory:")
     con.execute(f"SET threads = {threads}")
-    for t in ("events", "patients", "codes"):
-        con.execute(f"CREATE TABLE {t} AS SELECT * FROM read_parquet('{data / (t + '.parquet')}')")
-    frames = {t: pl.read_parquet(data / f"{t}.parquet") for t in ("events", "patients", "codes")}
-    span = json.loads((data / "span.json").read_text())
+    epoch = "DATE '1970-01-01'"
+    con.execute(f"""CREATE TABLE events AS SELECT patient, kind, role,
+        CAST(date - {epoch} AS INTEGER) AS day, code, value
+        FROM read_parquet('{data / 'events.parquet'}')""")
+    con.execute(f"""CREATE TABLE patients AS SELECT patient, sex,
+        greatest(CAST(birth - {epoch} AS INTEGER), {ds}) AS obs_start,
+        least(coalesce(CAST(death - {epoch} AS INTEGER), {de}), {de}) AS obs_end,
+        CAST(year(birth) AS INTEGER) AS birth_year,
+        CAST(month(birth) * 100 + day(birth) AS INTEGER) AS birth_md, dept
+        FROM read_parquet('{data / 'patients.parquet'}')""")
+    con.execute(f"CREATE TABLE codes AS SELECT * FROM read_parquet('{data / 'codes.parquet'}')")
+
+    ev = pl.read_parquet(data / "events.parquet")
+    ev = ev.with_columns(day=pl.col("date").cast(pl.Int32)).drop("date")
+    pt = pl.read_parquet(data / "patients.parquet")
+    pt = pt.select(
+        "patient", "sex",
+        obs_start=pl.max_horizontal(pl.col("birth").cast(pl.Int32), pl.lit(ds, pl.Int32)),
+        obs_end=pl.min_horizontal(pl.col("death").cast(pl.Int32).fill_null(de), pl.lit(de, pl.Int32)),
+        birth_year=pl.col("birth").dt.year().cast(pl.Int32),
+        birth_md=(pl.col("birth").dt.month().cast(pl.Int32) * 100
+                  + pl.col("birth").dt.day().cast(pl.Int32)),
+        dept="dept",
+    )
+    frames = {"events": ev, "patients": pt, "codes": pl.read_parquet(data / "codes.parquet")}
     ctx = queries.Context(span["data_start"], span["data_end"])
 
     print(f"== peers on {native['patients']} patients, {native['events']} events, {threads} threads "

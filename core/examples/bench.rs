@@ -17,6 +17,14 @@ use std::time::Instant;
 use arrow_array::{
     ArrayRef, Date32Array, Int16Array, RecordBatch, StringArray, UInt32Array, UInt8Array,
 };
+use cohorte_core::aggregate::{
+    self, AgeBands, BaselineOptions, CountOptions, Dim, IncidenceOptions, Outcome, PathwayOptions,
+    SurvivalOptions,
+};
+use cohorte_core::definition::{self, Definition};
+use cohorte_core::disclosure;
+use cohorte_core::engine;
+use cohorte_core::model::{CodeSystem, CohortRows, EventKind};
 use cohorte_core::store::EventStore;
 use cohorte_core::synth::{self, SynthConfig};
 use parquet::arrow::ArrowWriter;
@@ -199,6 +207,38 @@ fn write_parquet(path: &Path, batch: &RecordBatch) -> Result<(), Box<dyn std::er
     Ok(())
 }
 
+/// The aggregates the explorer shows for a cohort, through disclosure control (k = 10).
+fn aggregates(store: &EventStore, rows: &CohortRows) -> cohorte_core::Result<usize> {
+    let mut out = vec![aggregate::counts(
+        store,
+        rows,
+        &CountOptions {
+            dims: vec![Dim::AgeBand(AgeBands::Five), Dim::Sex, Dim::Dept],
+            margins: true,
+        },
+    )?];
+    let mi = Outcome::from_codes(store, &[(EventKind::Stay, CodeSystem::Icd10, "I21")])?;
+    let mut inc = IncidenceOptions::new(mi);
+    inc.dims = vec![Dim::AgeBand(AgeBands::Ten), Dim::Sex];
+    out.push(aggregate::incidence(store, rows, &inc)?);
+    let km = aggregate::kaplan_meier(store, rows, &SurvivalOptions::new(Outcome::death()))?;
+    out.extend([km.curve, km.at_risk, km.summary]);
+    out.push(aggregate::baseline(
+        store,
+        &[("cohort", rows)],
+        &BaselineOptions::default(),
+    )?);
+    out.push(aggregate::pathways(
+        store,
+        rows,
+        &PathwayOptions::default(),
+    )?);
+    for a in &mut out {
+        disclosure::protect_one(a, 10)?;
+    }
+    Ok(out.len())
+}
+
 fn main() {
     if let Err(e) = run() {
         eprintln!("bench: {e}");
@@ -236,10 +276,14 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     let (build_s, store) = best_of(args.repeat, || EventStore::build(&pop));
+    let offsets_per_event = 4.0 * (store.n_patients() + 1) as f64 / n_events.max(1) as f64;
     println!(
-        "event store: built in {:.2} s ({:.1} M events/s); {:.2} bytes per event (budget <= 12)",
+        "event store: built in {:.2} s ({:.1} M events/s); {:.2} bytes per event in the event \
+         columns + {:.2} of patient offsets = {:.2} (budget <= 12)",
         build_s,
         n_events as f64 / build_s / 1e6,
+        store.bytes_per_event() - offsets_per_event,
+        offsets_per_event,
         store.bytes_per_event()
     );
     drop(pop);
@@ -264,7 +308,68 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
             t.elapsed().as_secs_f64()
         );
     }
-    results["cohorts"] = Value::Array(Vec::new());
+    // Cohort evaluation on the example definitions: one thread, then all threads.
+    println!(
+        "{:<32}{:>10}{:>12}{:>14}{:>14}{:>12}",
+        "definition", "persons", "entries", "one thread", "all threads", "M events/s"
+    );
+    let mut cohorts = Vec::new();
+    for (name, text) in definition::examples() {
+        let def = Definition::from_json(text)?;
+        let (t1, r1) = best_of(args.repeat, || {
+            one_thread(|| engine::evaluate(&store, &def))
+        });
+        let (ta, ra) = best_of(args.repeat, || engine::evaluate(&store, &def));
+        let (r1, ra) = (r1?, ra?);
+        if r1 != ra {
+            return Err(format!("{name}: one thread and all threads disagree").into());
+        }
+        let mut persons: Vec<u32> = r1.rows.person.clone();
+        persons.dedup();
+        println!(
+            "{:<32}{:>10}{:>12}{:>12.1}ms{:>12.1}ms{:>12.0}",
+            name,
+            persons.len(),
+            r1.rows.len(),
+            t1 * 1e3,
+            ta * 1e3,
+            n_events as f64 / t1 / 1e6
+        );
+        let text: Vec<String> = persons.iter().map(|p| p.to_string()).collect();
+        fs::create_dir_all(&args.out)?;
+        fs::write(
+            args.out.join(format!("persons_{name}.txt")),
+            text.join("\n"),
+        )?;
+        cohorts.push(json!({
+            "name": name,
+            "persons": persons.len(),
+            "entries": r1.rows.len(),
+            "one_thread_s": t1,
+            "all_threads_s": ta,
+        }));
+    }
+    results["cohorts"] = Value::Array(cohorts);
+
+    // A full set of aggregates, protected, on the largest example cohort.
+    let mut largest: Option<(&str, CohortRows)> = None;
+    for (name, text) in definition::examples() {
+        let rows = engine::evaluate(&store, &Definition::from_json(text)?)?.rows;
+        if largest.as_ref().is_none_or(|(_, r)| rows.len() > r.len()) {
+            largest = Some((name, rows));
+        }
+    }
+    if let Some((name, rows)) = largest {
+        let (t, n) = best_of(args.repeat, || aggregates(&store, &rows));
+        let n = n?;
+        println!(
+            "aggregates: {n} protected tables (counts by age x sex x département with margins, \
+             incidence, Kaplan-Meier, Table 1, pathways) on {name} ({} persons): {:.1} ms",
+            rows.n_persons(),
+            t * 1e3
+        );
+        results["aggregates"] = json!({"cohort": name, "persons": rows.n_persons(), "seconds": t});
+    }
     fs::create_dir_all(&args.out)?;
     fs::write(
         args.out.join("native.json"),
