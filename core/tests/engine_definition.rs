@@ -79,7 +79,8 @@ mod engine {
             { "name": "a", "demographics": { "age": { "min": 18 } } },
             { "name": "b", "event": "dispensing", "concept_set": "met", "window": { "start": "-30", "end": 0 } },
             { "name": "c", "event": "dispensing", "concept_set": "met", "window": { "start": 1.5 }, "colour": "red" },
-            { "name": "d" }
+            { "name": "d" },
+            { "name": "e", "event": "dispensing", "concept_set": "statin" }
           ],
           "exit": { "type": "fixed" },
           "collapse_days": "none"
@@ -114,7 +115,16 @@ mod engine {
         assert!(has(&p, "inclusion[3]", "expected a criterion"), "{p:?}");
         assert!(has(&p, "exit.days", "missing"), "{p:?}");
         assert!(has(&p, "collapse_days", "integer number of days"), "{p:?}");
-        assert_eq!(p.len(), 10, "{p:?}");
+        // A reference to an unknown concept set is reported in the same pass.
+        assert!(
+            has(
+                &p,
+                "inclusion[4].concept_set",
+                "unknown concept set \"statin\""
+            ),
+            "{p:?}"
+        );
+        assert_eq!(p.len(), 11, "{p:?}");
         // The error message lists the problems with their paths.
         let msg = Error::Definition(p).to_string();
         assert!(msg.contains("inclusion[1].window.start: expected an integer number of days"));
@@ -227,6 +237,17 @@ mod engine {
             }
             other => panic!("unexpected {other:?}"),
         }
+        // A nested cohort without `version` follows its parent (here version 1: `from`/`to`).
+        let nested = r#"{ "version": 1, "name": "outer",
+          "entry": { "events": [{ "event": "death" }] },
+          "inclusion": [{ "name": "n", "in_cohort": "inner" }],
+          "cohorts": [{ "name": "inner",
+            "concepts": [{ "name": "c", "system": "ICD10", "codes": ["I21"] }],
+            "entry": { "events": [{ "event": "stay", "concept_set": "c" }] },
+            "inclusion": [{ "name": "w", "event": "death", "window": { "from": 0, "to": 30 } }] }] }"#;
+        let d = Definition::from_json(nested).unwrap();
+        assert_eq!(d.cohorts[0].version, definition::CURRENT_VERSION);
+        assert_eq!(d.cohorts[0].concept_sets[0].name, "c");
         let p = errors_of(r#"{ "version": 7, "name": "x", "entry": { "events": [] } }"#);
         assert!(has(&p, "version", "not known"), "{p:?}");
         let p = errors_of(r#"{ "name": "x" }"#);

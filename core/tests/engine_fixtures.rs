@@ -36,9 +36,28 @@ mod engine {
         for case in cases {
             let name = case.file_name().unwrap().to_string_lossy().to_string();
             let pop = load_population(&read(&case.join("population.json"))).unwrap();
-            let def = Definition::from_json(&read(&case.join("definition.json")))
-                .unwrap_or_else(|e| panic!("{name}: {e}"));
             let expected: Value = serde_json::from_str(&read(&case.join("expected.json"))).unwrap();
+            let parsed = Definition::from_json(&read(&case.join("definition.json")));
+            if let Some(errors) = expected.get("errors").and_then(|e| e.as_array()) {
+                // A rejected definition: exactly these problems, each at its path.
+                let problems = match parsed {
+                    Err(cohorte_core::Error::Definition(p)) => p,
+                    other => panic!("{name}: expected a definition error, got {other:?}"),
+                };
+                assert_eq!(problems.len(), errors.len(), "{name}: {problems:?}");
+                for e in errors {
+                    let path = e["path"].as_str().unwrap();
+                    let needle = e["message_contains"].as_str().unwrap();
+                    assert!(
+                        problems
+                            .iter()
+                            .any(|p| p.path == path && p.message.contains(needle)),
+                        "{name}: no problem at {path} containing {needle:?} in {problems:?}"
+                    );
+                }
+                continue;
+            }
+            let def = parsed.unwrap_or_else(|e| panic!("{name}: {e}"));
             assert!(
                 expected["why"].as_str().is_some_and(|w| w.len() > 50),
                 "{name}: explain the expectation in `why`"

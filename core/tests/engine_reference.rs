@@ -689,8 +689,12 @@ mod engine {
             },
         };
         let has_nested = !nested.is_empty();
-        let mut entry_events: Vec<EventFilter> =
-            (0..1 + r.below(2)).map(|_| filter(r, false)).collect();
+        let mut entry_events: Vec<EventFilter> = (0..1 + r.below(2))
+            .map(|_| {
+                let death = r.chance(0.2);
+                filter(r, death)
+            })
+            .collect();
         // Exposure exits matter when the index is a dispensing of the drug itself.
         if let Exit::DrugExposure { concept_set, .. } = &exit {
             if r.chance(0.6) {

@@ -102,4 +102,60 @@ mod engine {
         assert_eq!(exit("2020-02-05"), "2020-03-05");
         assert_eq!(exit("2020-02-06"), "2020-01-30");
     }
+
+    #[test]
+    fn evaluate_rejects_invalid_definitions_and_rows() {
+        let pop = load_population(
+            r#"{ "data_start": "2020-01-01", "data_end": "2020-12-31", "patients": [
+              { "id": "P", "sex": "female", "birth": "1950-01-15", "events": [] } ] }"#,
+        )
+        .unwrap();
+        let store = EventStore::build(&pop);
+        // Built in Rust without going through JSON: evaluate still checks it.
+        let mut def = Definition::from_json(
+            r#"{ "version": 2, "name": "x",
+              "concept_sets": [{ "name": "a", "system": "ATC", "codes": ["A10"] }],
+              "entry": { "events": [{ "event": "dispensing", "concept_set": "a" }] } }"#,
+        )
+        .unwrap();
+        def.entry.events[0].concept_set = Some("b".into());
+        match engine::evaluate(&store, &def) {
+            Err(cohorte_core::Error::Definition(p)) => {
+                assert_eq!(p[0].path, "entry.events[0].concept_set")
+            }
+            other => panic!("expected a definition error, got {other:?}"),
+        }
+        // Rows naming a person the store does not hold are an error, not a panic.
+        let rows = CohortRows {
+            person: vec![3],
+            start: vec![0],
+            end: vec![0],
+        };
+        let err = engine::rows_to_record_batch(&store, &rows).unwrap_err();
+        assert!(err.to_string().contains("person 3"), "{err}");
+        // The attrition batch has one row per step and the documented columns.
+        def.entry.events[0].concept_set = Some("a".into());
+        let r = engine::evaluate(&store, &def).unwrap();
+        let b = r.attrition.to_record_batch().unwrap();
+        let names: Vec<String> = b
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "step",
+                "name",
+                "persons",
+                "events",
+                "lost_persons",
+                "lost_events",
+                "alone_persons",
+                "alone_events"
+            ]
+        );
+        assert_eq!(b.num_rows(), 1);
+    }
 }

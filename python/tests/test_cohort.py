@@ -242,3 +242,14 @@ def test_examples_all_evaluate(mid: cohorte.Dataset) -> None:
             (r["exit_date"] - r["index_date"] for r in c.persons().iter_rows(named=True)),
             default=timedelta(0),
         )
+
+
+def test_cohorts_evaluate_concurrently_from_threads(mid: cohorte.Dataset) -> None:
+    # The GIL is released during evaluation: threads run side by side and agree.
+    from concurrent.futures import ThreadPoolExecutor
+
+    doc = d.examples()["incident_metformin"]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda _: _rows(mid.cohort(doc)), range(8)))
+    assert all(r == results[0] for r in results)
+    assert results[0]

@@ -76,3 +76,13 @@ def test_codes_are_distinct() -> None:
         if isinstance(obj, type) and issubclass(obj, exceptions.CohorteError)
     ]
     assert len(codes) == len(set(codes))
+
+
+def test_a_debug_build_warns_on_import(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib
+
+    monkeypatch.setattr(cohorte._native, "DEBUG_BUILD", True)
+    with pytest.warns(RuntimeWarning, match="debug mode"):
+        importlib.reload(cohorte)
+    monkeypatch.undo()
+    importlib.reload(cohorte)

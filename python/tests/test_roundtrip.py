@@ -11,6 +11,10 @@ import pytest
 
 import cohorte
 
+from .conftest import needs_tables
+
+pytestmark = needs_tables
+
 
 def test_parquet_round_trip_keeps_the_digest(small: cohorte.Dataset, tmp_path: Path) -> None:
     files = small.write_parquet(tmp_path)

@@ -160,7 +160,9 @@ fn column_values(a: &dyn Array) -> Option<Vec<Value>> {
         DataType::Float64 => prim!(Float64Type),
         DataType::Date32 => {
             let d = a.as_primitive::<Date32Type>();
-            each(a, |i| Value::String(cohorte_core::dates::format(d.value(i))))
+            each(a, |i| {
+                Value::String(cohorte_core::dates::format(d.value(i)))
+            })
         }
         _ => return None,
     })

@@ -2,15 +2,18 @@
 
 use std::rc::Rc;
 
+use cohorte_core::engine;
 use cohorte_core::synth::SynthConfig;
 use cohorte_core::{EventStore, Population};
 use wasm_bindgen::prelude::*;
 
+use crate::cohort::JsCohort;
 use crate::{convert, errors};
 
-/// Options of `Dataset.synthetic` (the core's `SynthConfig` in camelCase).
+/// Options of `Dataset.synthetic`: the core's `SynthConfig` (keys arrive in snake_case, converted
+/// from JavaScript's camelCase by [`convert::options`]).
 #[derive(Debug, serde::Deserialize)]
-#[serde(default, rename_all = "camelCase", deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 struct SynthOptions {
     patients: u32,
     seed: u64,
@@ -36,6 +39,15 @@ pub(crate) struct Inner {
     pub(crate) store: EventStore,
 }
 
+impl JsDataset {
+    fn new(population: Population) -> JsDataset {
+        let store = EventStore::build(&population);
+        JsDataset {
+            inner: Rc::new(Inner { population, store }),
+        }
+    }
+}
+
 /// A population of patients and their events.
 #[wasm_bindgen(js_name = Dataset)]
 pub struct JsDataset {
@@ -49,7 +61,7 @@ impl JsDataset {
     pub fn synthetic(
         #[wasm_bindgen(unchecked_param_type = "SynthOptions | undefined")] options: JsValue,
     ) -> Result<JsDataset, JsValue> {
-        let o: SynthOptions = convert::from_js(options, "Dataset.synthetic options")?;
+        let o: SynthOptions = convert::options(options, "Dataset.synthetic options")?;
         let config = SynthConfig {
             seed: o.seed,
             patients: o.patients,
@@ -57,10 +69,29 @@ impl JsDataset {
             years: o.years,
         };
         let population = cohorte_core::synth::generate(&config).map_err(errors::to_js)?;
-        let store = EventStore::build(&population);
-        Ok(JsDataset {
-            inner: Rc::new(Inner { population, store }),
-        })
+        Ok(JsDataset::new(population))
+    }
+
+    /// A small hand-written population in the JSON format of the shared cohort fixtures
+    /// (`fixtures/README.md`).
+    #[wasm_bindgen(js_name = fromPopulationJson)]
+    pub fn from_population_json(text: &str) -> Result<JsDataset, JsValue> {
+        let population = cohorte_core::fixture::load_population(text).map_err(errors::to_js)?;
+        Ok(JsDataset::new(population))
+    }
+
+    /// Evaluate a cohort definition (JSON text or the parsed object) on this dataset.
+    pub fn cohort(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string | object")] definition: JsValue,
+    ) -> Result<JsCohort, JsValue> {
+        let def = crate::definition::parse(definition)?;
+        let result = engine::evaluate(&self.inner.store, &def).map_err(errors::to_js)?;
+        Ok(JsCohort::new(
+            Rc::clone(&self.inner),
+            result.rows,
+            result.attrition,
+        ))
     }
 
     /// SHA-256 (hex) of the population's canonical serialisation: equal digests, equal data.

@@ -11,14 +11,20 @@
 //! with its JSON path (`error.problems`). A panic is a bug: the hook installed at start-up logs
 //! it and throws a `CohorteError` with code `panic` instead of an opaque `unreachable` trap.
 
+mod cohort;
 mod convert;
 mod dataset;
+mod definition;
 mod errors;
 mod types;
 
 use wasm_bindgen::prelude::*;
 
+pub use cohort::JsCohort;
 pub use dataset::JsDataset;
+pub use definition::{
+    definition_schema, example_definitions, normalize_definition, validate_definition,
+};
 
 /// Install the panic hook when the module is instantiated.
 #[wasm_bindgen(start)]

@@ -56,4 +56,110 @@ export interface CodeHit {
   code: string;
   label: string;
 }
+/** One example of the core's definition library. */
+export interface ExampleDefinition {
+  name: string;
+  /** The definition as JSON text. */
+  json: string;
+}
+
+/** One step of the attrition: the entry (first), then each inclusion rule in order. */
+export interface AttritionStep {
+  /** `entry` for the first step, else the rule's name. */
+  name: string;
+  /** Persons with an index event left after this step (and every earlier one). */
+  persons: number;
+  /** Index events left after this step. */
+  events: number;
+  lostPersons: number;
+  lostEvents: number;
+  /** Persons this rule alone would keep (other rules ignored). */
+  alonePersons: number;
+  aloneEvents: number;
+}
+
+/** A value of an aggregate cell: `null` for a masked cell or a margin. */
+export type Cell = string | number | boolean | null;
+
+/**
+ * A protected aggregate table. Column names are the core's (`persons`, `person_years`...);
+ * each count or derived column `c` is followed by a boolean `c_masked` column, and a masked
+ * cell is `null`.
+ */
+export interface Aggregate {
+  name: string;
+  /** The disclosure threshold the table was protected with. */
+  k: number;
+  columns: string[];
+  rows: Record<string, Cell>[];
+  /** Notes on method and masking. */
+  notes: string[];
+}
+
+/** The three tables of a Kaplan–Meier analysis, protected together. */
+export interface KaplanMeier {
+  curve: Aggregate;
+  atRisk: Aggregate;
+  summary: Aggregate;
+}
+
+/** Age bandings of the `ageBand` stratum. */
+export type AgeBands = "five" | "ten" | "open_medic" | "open_damir" | { custom: number[] };
+
+/** A stratum: `"sex"`, `"region"`, `"dept"`, `"year"`, `"month"` or `{ ageBand: AgeBands }`. */
+export type Dim = "sex" | "region" | "dept" | "year" | "month" | { ageBand: AgeBands } | { age_band: AgeBands };
+
+export interface CountOptions {
+  dims?: Dim[];
+  /** Add margins: one row per subset of the strata, the left-out strata null. */
+  margins?: boolean;
+}
+
+export interface RateOptions {
+  dims?: Dim[];
+  margins?: boolean;
+  /** Incidence rates per this many person-years (default 100000). */
+  per?: number;
+  /** Confidence level (default 0.95). */
+  level?: number;
+  /** Keep only each person's first entry (default true). */
+  firstEntryOnly?: boolean;
+}
+
+export interface KmOptions {
+  /** Days after index for the numbers-at-risk table. */
+  times?: number[];
+  level?: number;
+  firstEntryOnly?: boolean;
+}
+
+export interface Table1Options {
+  /** Look-back window in days before index (default 365). */
+  lookbackDays?: number;
+  /** ATC level of the drug classes, 1–5 (default 2). */
+  atcLevel?: number;
+  /** One row per ICD-10 chapter (default true). */
+  chapters?: boolean;
+  /** Label of this cohort's column (default `cohort`). */
+  name?: string;
+  /** Label of the other cohort's column in `table1With` (default `other`). */
+  otherName?: string;
+}
+
+export interface PathwayOptions {
+  /** ATC level of the classes, 1–5 (default 2). */
+  atcLevel?: number;
+  /** Treatment lines kept (default 3). */
+  maxLines?: number;
+}
+
+export type EventType = "dispensing" | "diagnosis" | "stay" | "act" | "ald";
+
+/** One outcome code: the code and its descendants (`I21` = every I21x). */
+export type OutcomeCode =
+  | { event: EventType; system: string; code: string }
+  | [EventType, string, string];
+
+/** An outcome: death, or the first of these codes after index. */
+export type OutcomeSpec = "death" | OutcomeCode[];
 "#;

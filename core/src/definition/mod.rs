@@ -33,7 +33,9 @@
 //! type error is reported with its path (`inclusion[2].window.start: expected an integer number
 //! of days, found "30"`), then checks the meaning (unknown concept set, unknown code system, a
 //! concept set of the wrong system for an event, a window whose start is after its end...).
-//! Every problem is reported at once in [`crate::Error::Definition`].
+//! Every problem is reported at once in [`crate::Error::Definition`]: when the structure has
+//! errors, references to unknown concept sets and nested cohorts are listed with them (the
+//! other checks of meaning need a well-typed document and run once the structure is valid).
 //!
 //! A code absent from Cohorte's shipped referential ([`crate::referential::contains`]) is a
 //! **warning**, not an error: the referential covers the conditions of the examples and of the
@@ -286,12 +288,12 @@ pub struct DateRange {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Occurrence {
-    /// The earliest ever seen in the data (default).
+    /// The earliest ever seen in the data (default); of several that day, the one ending first.
     #[default]
     First,
-    /// Every one.
+    /// Every one (events with the same start and end count once).
     All,
-    /// The latest seen in the data.
+    /// The latest seen in the data; of several that day, the one ending last.
     Last,
 }
 
@@ -710,16 +712,22 @@ pub fn validate_value(mut value: serde_json::Value) -> Validation {
 }
 
 /// Bring a document of an older version to [`CURRENT_VERSION`], in place (nested cohorts too,
-/// each by its own `version`).
+/// each by its own `version`, or by the enclosing document's when it has none).
 ///
 /// Version 1 called concept sets `concepts` and bounded windows with `from`/`to`; version 2
 /// says `concept_sets` and `start`/`end`. A document without `version` is an error (the field
 /// says which rules to read it with); a version newer than this library is an error too.
 pub fn migrate(value: &mut serde_json::Value) -> std::result::Result<(), Problem> {
-    migrate_at(value, "")
+    migrate_at(value, "", None)
 }
 
-fn migrate_at(value: &mut serde_json::Value, path: &str) -> std::result::Result<(), Problem> {
+/// `inherited`: the version of the enclosing document, which a nested cohort without its own
+/// `version` follows.
+fn migrate_at(
+    value: &mut serde_json::Value,
+    path: &str,
+    inherited: Option<u64>,
+) -> std::result::Result<(), Problem> {
     let vpath = format!("{path}version");
     let err = |message: String| Problem {
         path: vpath.clone(),
@@ -733,13 +741,17 @@ fn migrate_at(value: &mut serde_json::Value, path: &str) -> std::result::Result<
             severity: Severity::Error,
         });
     };
-    let version = match obj.get("version") {
-        None => {
+    let version = match (obj.get("version"), inherited) {
+        (None, Some(v)) => {
+            obj.insert("version".into(), serde_json::Value::from(v));
+            v
+        }
+        (None, None) => {
             return Err(err(format!(
                 "missing; expected the format version (current: {CURRENT_VERSION})"
             )))
         }
-        Some(v) => match v.as_u64() {
+        (Some(v), _) => match v.as_u64() {
             Some(n) => n,
             None => {
                 return Err(err(format!(
@@ -751,13 +763,15 @@ fn migrate_at(value: &mut serde_json::Value, path: &str) -> std::result::Result<
     match version {
         1 => migrate_v1(value),
         2 => {}
-        n => return Err(err(format!(
+        n => {
+            return Err(err(format!(
             "version {n} is not known to this version of Cohorte (expected 1 to {CURRENT_VERSION})"
-        ))),
+        )))
+        }
     }
     if let Some(cohorts) = value.get_mut("cohorts").and_then(|c| c.as_array_mut()) {
         for (i, c) in cohorts.iter_mut().enumerate() {
-            migrate_at(c, &format!("{path}cohorts[{i}]."))?;
+            migrate_at(c, &format!("{path}cohorts[{i}]."), Some(version))?;
         }
     }
     Ok(())

@@ -51,6 +51,22 @@ fn found(v: &Value) -> String {
 
 struct W<'p> {
     problems: &'p mut Vec<Problem>,
+    /// References met in the current definition: (path, name, whether a nested cohort).
+    refs: Vec<(String, String, bool)>,
+    /// Unknown references, reported only when the structure has errors (otherwise the checks
+    /// of meaning report them), so a student sees every problem in one pass.
+    deferred: Vec<Problem>,
+}
+
+fn names(m: &Map<String, Value>, k: &str) -> Vec<String> {
+    m.get(k)
+        .and_then(|v| v.as_array())
+        .map(|a| {
+            a.iter()
+                .filter_map(|c| c.get("name").and_then(|n| n.as_str()).map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 impl W<'_> {
@@ -190,6 +206,30 @@ impl W<'_> {
     }
 
     fn definition(&mut self, v: &mut Value, path: &str) {
+        let mark = self.refs.len();
+        self.definition_fields(v, path);
+        let (sets, cohorts) = match v.as_object() {
+            Some(m) => (names(m, "concept_sets"), names(m, "cohorts")),
+            None => (Vec::new(), Vec::new()),
+        };
+        for (p, name, is_cohort) in self.refs.split_off(mark) {
+            let known = if is_cohort { &cohorts } else { &sets };
+            if !known.contains(&name) {
+                let what = if is_cohort {
+                    "nested cohort"
+                } else {
+                    "concept set"
+                };
+                self.deferred.push(Problem {
+                    path: p,
+                    message: format!("unknown {what} {name:?}"),
+                    severity: Severity::Error,
+                });
+            }
+        }
+    }
+
+    fn definition_fields(&mut self, v: &mut Value, path: &str) {
         let Some(m) = self.obj(
             v,
             path,
@@ -409,7 +449,10 @@ impl W<'_> {
         }
         if let Some(x) = Self::opt(m, "concept_set") {
             let x = x.clone();
-            self.string(&x, &key(path, "concept_set"), "the name of a concept set");
+            if self.string(&x, &key(path, "concept_set"), "the name of a concept set") {
+                let name = x.as_str().unwrap_or_default().to_string();
+                self.refs.push((key(path, "concept_set"), name, false));
+            }
         }
         if let Some(x) = Self::opt(m, "roles") {
             let p = key(path, "roles");
@@ -552,7 +595,10 @@ impl W<'_> {
             _ => {
                 if let Some(x) = m.get("in_cohort") {
                     let x = x.clone();
-                    self.string(&x, &key(path, "in_cohort"), "the name of a nested cohort");
+                    if self.string(&x, &key(path, "in_cohort"), "the name of a nested cohort") {
+                        let name = x.as_str().unwrap_or_default().to_string();
+                        self.refs.push((key(path, "in_cohort"), name, true));
+                    }
                 }
                 self.windowed(m, path);
             }
@@ -694,7 +740,10 @@ impl W<'_> {
                     "the drug concept set whose exposure ends the entry",
                 ) {
                     let x = x.clone();
-                    self.string(&x, &key(path, "concept_set"), "the name of a concept set");
+                    if self.string(&x, &key(path, "concept_set"), "the name of a concept set") {
+                        let name = x.as_str().unwrap_or_default().to_string();
+                        self.refs.push((key(path, "concept_set"), name, false));
+                    }
                 }
                 for k in ["days_per_box", "gap", "extension"] {
                     if let Some(x) = m.get(k) {
@@ -710,5 +759,14 @@ impl W<'_> {
 
 /// Walk a (migrated) definition document, pushing every structural problem; normalises in place.
 pub(crate) fn walk_definition(v: &mut Value, path: &str, problems: &mut Vec<Problem>) {
-    W { problems }.definition(v, path);
+    let mut w = W {
+        problems,
+        refs: Vec::new(),
+        deferred: Vec::new(),
+    };
+    w.definition(v, path);
+    if !w.problems.is_empty() {
+        let deferred = std::mem::take(&mut w.deferred);
+        w.problems.extend(deferred);
+    }
 }

@@ -315,8 +315,8 @@ fn entry_events(
                 let d = dates[j];
                 let mut best = (d, event_end(store, lo + j, pt.obs_end));
                 // Same-day matches: the earliest end wins (a deterministic tie-break).
-                for j2 in j + 1..dates.len() {
-                    if dates[j2] != d {
+                for (j2, &d2) in dates.iter().enumerate().skip(j + 1) {
+                    if d2 != d {
                         break;
                     }
                     if hit(j2) {

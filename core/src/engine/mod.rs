@@ -1,8 +1,12 @@
 //! Evaluation of cohort definitions on the event store (semantics: [`crate::definition`]).
 //!
-//! A definition is first compiled against the store (concept sets become a few code-id ranges
-//! of the store's sorted dictionaries), then every patient is evaluated in one sequential pass
-//! over its slice of the patient-major store. With the `parallel` feature, patients are split in
+//! A definition is first compiled against the store: each concept set becomes a few code-id
+//! ranges of the store's sorted dictionaries ([`EventStore::code_ids`]: a prefix is one range),
+//! minus the ranges of its exclusions, stored as a bit set over the dictionary so that testing an
+//! event is one load. Then every patient is evaluated in one sequential pass over its slice of
+//! the patient-major store: a scan for the entry events, then, for each index event and rule, a
+//! binary search by date to the window and a scan of the window only. Buffers are reused from
+//! patient to patient; nothing is allocated per event. With the `parallel` feature, patients are split in
 //! chunks evaluated on rayon's threads and concatenated in patient order, so the output is the
 //! same as with one thread.
 //!

@@ -292,7 +292,7 @@ pub(crate) const SPECS: [Spec; NC] = [
             (80.0, 0.055, 0.045),
             (90.0, 0.085, 0.080),
         ],
-        turnover: 0.04,
+        turnover: 0.03,
         min_age: 25.0,
         max_duration: 15.0,
         death_ratio: 1.8,

@@ -11,6 +11,9 @@
 //! - treatments follow guidelines (HAS): metformin first in type 2 diabetes, then a DPP-4
 //!   inhibitor, SGLT2 inhibitor, GLP-1 agonist or sulfonylurea, insulin last; after a myocardial
 //!   infarction a beta-blocker, a statin, aspirin and a P2Y12 inhibitor within days of discharge;
+//! - substances appear only once reimbursed in France (SGLT2 inhibitors from 2020, DOACs from
+//!   2012–2013...; `codes::AVAILABLE_FROM`), anti-dementia drugs stop on 1 August 2018;
+//! - no city visit, act or dispensing while the person is in hospital;
 //! - nothing happens after death; the death event is the person's last.
 
 use super::care::{Out, NONE};
@@ -296,7 +299,7 @@ fn schedule_acute(
         process(rng, on(Cond::Ihd) + 60, rate, AcuteKind::Mi, 2);
     }
     if on(Cond::Stroke) != NONE {
-        process(rng, on(Cond::Stroke) + 60, 0.025, AcuteKind::Stroke, 1);
+        process(rng, on(Cond::Stroke) + 60, 0.02, AcuteKind::Stroke, 1);
     }
     if on(Cond::Hf) != NONE {
         // Decompensations: ~ 25 % of heart failure patients hospitalised each year.

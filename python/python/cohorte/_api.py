@@ -17,7 +17,7 @@ from typing import Any, Literal, Protocol, TypeAlias
 import polars as pl
 
 from . import _display, _native
-from .definition import CohortDefinition
+from .definition import DefinitionLike, _definition_json
 from .exceptions import InvalidArgumentError, MissingFileError
 
 __all__ = [
@@ -41,7 +41,6 @@ class ArrowStreamExportable(Protocol):
     def __arrow_c_stream__(self, requested_schema: object | None = None) -> object: ...
 
 
-DefinitionLike: TypeAlias = Mapping[str, Any] | str | os.PathLike[str] | CohortDefinition
 AgeBands: TypeAlias = Literal["five", "ten", "open_medic", "open_damir"] | Sequence[int]
 DateLike: TypeAlias = date | str
 #: An outcome: "death", or (event, system, code) triples such as ("diagnosis", "ICD10", "I21").
@@ -191,35 +190,6 @@ def from_population_json(source: StrPath) -> Dataset:
             raise MissingFileError(f"{p}: no such population file")
         text = p.read_text(encoding="utf-8")
     return Dataset._wrap(_native.Dataset.from_population_json(text))
-
-
-def _definition_json(definition: DefinitionLike) -> str:
-    """The JSON text of a definition given as a dict, JSON text, a path or a builder."""
-    to_json = getattr(definition, "to_json", None)
-    if callable(to_json):
-        text = to_json()
-        if not isinstance(text, str):
-            raise InvalidArgumentError("definition: to_json() must return a str")
-        return text
-    if isinstance(definition, Mapping):
-        try:
-            return json.dumps(definition)
-        except (TypeError, ValueError) as e:
-            raise InvalidArgumentError(f"definition: not serialisable as JSON: {e}") from None
-    if isinstance(definition, str) and definition.lstrip().startswith("{"):
-        return definition
-    if isinstance(definition, (str, os.PathLike)):
-        p = Path(definition)
-        if not p.is_file():
-            raise MissingFileError(
-                f"{p}: no such definition file (a definition is a dict, JSON text, "
-                "the path of a .json file or a cohorte.definition builder)"
-            )
-        return p.read_text(encoding="utf-8")
-    raise InvalidArgumentError(
-        "definition: expected a dict, JSON text, a path or a cohorte.definition builder, "
-        f"found {type(definition).__name__}"
-    )
 
 
 class Dataset:
@@ -493,6 +463,10 @@ class Aggregate:
 
     def __len__(self) -> int:
         return self.df.height
+
+    def __getitem__(self, column: str) -> pl.Series:
+        """A column, as a polars Series."""
+        return self.df[column]
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         return iter(self.df.iter_rows(named=True))

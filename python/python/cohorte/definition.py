@@ -24,16 +24,20 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Iterable, Sequence
+import os
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
-from typing import Any, Literal
+from pathlib import Path
+from typing import Any, Literal, TypeAlias
 
 from . import _native
+from .exceptions import InvalidArgumentError, MissingFileError
 
 __all__ = [
     "CURRENT_VERSION",
     "CohortDefinition",
     "Criterion",
+    "DefinitionLike",
     "EventFilter",
     "act",
     "ald",
@@ -48,17 +52,20 @@ __all__ = [
     "events",
     "examples",
     "in_cohort",
+    "normalize",
+    "schema",
     "stay",
+    "validate",
 ]
 
 #: Format version the builder writes (the core migrates older documents on load).
 CURRENT_VERSION = 2
 
-Occurrence = Literal["first", "all", "last"]
-Anchor = Literal["index_start", "index_end"]
-Role = Literal["DP", "DR", "DAS", "ALD"]
-DateLike = date | str
-Window = tuple[int | None, int | None]
+_Occurrence: TypeAlias = Literal["first", "all", "last"]
+_Anchor: TypeAlias = Literal["index_start", "index_end"]
+_Role: TypeAlias = Literal["DP", "DR", "DAS", "ALD"]
+DateLike: TypeAlias = date | str
+Window: TypeAlias = tuple[int | None, int | None]
 
 
 class EventFilter:
@@ -102,7 +109,7 @@ def dispensing(concept_set: str | None = None) -> EventFilter:
     return EventFilter("dispensing", concept_set)
 
 
-def diagnosis(concept_set: str | None = None, roles: Sequence[Role] = ()) -> EventFilter:
+def diagnosis(concept_set: str | None = None, roles: Sequence[_Role] = ()) -> EventFilter:
     """Diagnoses of an ICD-10 concept set; ``roles`` among ``DP``, ``DR``, ``DAS``, ``ALD``
     (absent: any role)."""
     return EventFilter("diagnosis", concept_set, roles)
@@ -156,7 +163,7 @@ def events(
     filter: EventFilter,
     window: Window | None = None,
     *,
-    relative_to: Anchor = "index_start",
+    relative_to: _Anchor = "index_start",
     at_least: int | None = None,
     at_most: int | None = None,
     exactly: int | None = None,
@@ -182,7 +189,7 @@ def in_cohort(
     name: str,
     window: Window | None = None,
     *,
-    relative_to: Anchor = "index_start",
+    relative_to: _Anchor = "index_start",
     at_least: int | None = None,
     at_most: int | None = None,
     exactly: int | None = None,
@@ -276,7 +283,7 @@ class CohortDefinition:
     def entry(
         self,
         *events: EventFilter,
-        occurrence: Occurrence = "first",
+        occurrence: _Occurrence = "first",
         date_range: tuple[DateLike | None, DateLike | None] | None = None,
         prior_observation: int = 0,
         post_observation: int = 0,
@@ -315,7 +322,7 @@ class CohortDefinition:
         self._doc.pop("exit", None)
         return self
 
-    def exit_after(self, days: int, *, relative_to: Anchor = "index_start") -> CohortDefinition:
+    def exit_after(self, days: int, *, relative_to: _Anchor = "index_start") -> CohortDefinition:
         """Exit a fixed number of days after the index."""
         ex: dict[str, Any] = {"type": "fixed", "days": days}
         if relative_to != "index_start":
@@ -375,6 +382,59 @@ class CohortDefinition:
 
     def __repr__(self) -> str:
         return f"CohortDefinition({self._doc.get('name')!r})"
+
+
+#: What :meth:`cohorte.Dataset.cohort` accepts as a definition.
+DefinitionLike: TypeAlias = "Mapping[str, Any] | str | os.PathLike[str] | CohortDefinition"
+
+
+def _definition_json(definition: DefinitionLike) -> str:
+    """The JSON text of a definition given as a dict, JSON text, a path or a builder."""
+    to_json = getattr(definition, "to_json", None)
+    if callable(to_json):
+        text = to_json()
+        if not isinstance(text, str):
+            raise InvalidArgumentError("definition: to_json() must return a str")
+        return text
+    if isinstance(definition, Mapping):
+        try:
+            return json.dumps(definition)
+        except (TypeError, ValueError) as e:
+            raise InvalidArgumentError(f"definition: not serialisable as JSON: {e}") from None
+    if isinstance(definition, str) and definition.lstrip().startswith("{"):
+        return definition
+    if isinstance(definition, (str, os.PathLike)):
+        p = Path(definition)
+        if not p.is_file():
+            raise MissingFileError(
+                f"{p}: no such definition file (a definition is a dict, JSON text, "
+                "the path of a .json file or a cohorte.definition builder)"
+            )
+        return p.read_text(encoding="utf-8")
+    raise InvalidArgumentError(
+        "definition: expected a dict, JSON text, a path or a cohorte.definition builder, "
+        f"found {type(definition).__name__}"
+    )
+
+
+def validate(definition: DefinitionLike) -> list[dict[str, Any]]:
+    """Every problem of a definition, errors and warnings (a code absent from the shipped
+    referential is a warning), each a dict with ``path``, ``message`` and ``severity``. An empty
+    list means the definition is valid and clean."""
+    return _native.validate_definition(_definition_json(definition))
+
+
+def normalize(definition: DefinitionLike) -> dict[str, Any]:
+    """The document as the core writes it (current version, defaults left out); raises
+    :class:`cohorte.exceptions.DefinitionError` when it does not validate."""
+    result: dict[str, Any] = json.loads(_native.normalize_definition(_definition_json(definition)))
+    return result
+
+
+def schema() -> dict[str, Any]:
+    """The JSON Schema of cohort definitions."""
+    result: dict[str, Any] = json.loads(_native.definition_schema())
+    return result
 
 
 def examples() -> dict[str, dict[str, Any]]:
