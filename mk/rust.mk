@@ -26,6 +26,9 @@ check-core-deps: ## The core has no binding crate or polars in its tree, and bui
 cargo-test: setup-rust ## Cargo tests (nextest), release-optimised where the suite needs speed
 	cargo nextest run --workspace --cargo-profile test-fast --no-fail-fast
 	cargo test --workspace --doc --profile test-fast
+	@# The workspace build unifies features (the Python crate turns `parallel` on): check the
+	@# single-threaded core gives the same golden digest.
+	cargo test -p cohorte-core --profile test-fast --test synth_digest
 
 test-rust: fmt lint lint-wasm check-core-deps cargo-test ## Every Rust stage
 

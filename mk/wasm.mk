@@ -17,6 +17,9 @@ WASM_BUDGET_GZ := 1048576
 # wasm-bindgen 0.2.130's output into one node rejects ("Table.set(): Argument 1 is invalid").
 BINARYEN_VERSION := 132.0.0
 WASM_OPT := $(TOOLS)/binaryen/node_modules/.bin/wasm-opt
+# TypeScript for the compile-only check of the package's declarations (wasm/tests/types.ts).
+TYPESCRIPT_VERSION := 5.9.3
+WASM_TSC := $(TOOLS)/typescript/node_modules/.bin/tsc
 
 setup-wasm: ## Install the wasm32 target, the wasm-bindgen CLI (same version as the crate) and wasm-opt (npm binaryen)
 	@rustup target list --installed | grep -q '^wasm32-unknown-unknown$$' || rustup target add wasm32-unknown-unknown
@@ -54,7 +57,11 @@ wasm-pkg: setup-wasm ## Build the wasm package: web-demo/src/wasm (web) and wasm
 	echo "wasm module: $$raw bytes, $$gz bytes gzipped ($$((gz / 1024)) KiB; budget $$(($(WASM_BUDGET_GZ) / 1024)) KiB)"; \
 	if [ $$gz -gt $(WASM_BUDGET_GZ) ]; then echo "wasm module over its size budget"; exit 1; fi
 
-test-wasm: wasm-pkg ## Node tests (node:test) against the built package
+test-wasm: wasm-pkg ## Node tests (node:test) against the built package, and its .d.ts type-checked
+	@test -x $(WASM_TSC) || npm install --prefix $(TOOLS)/typescript --no-audit --no-fund --silent \
+		typescript@$(TYPESCRIPT_VERSION)
+	$(WASM_TSC) --noEmit --strict --target es2022 --module nodenext --moduleResolution nodenext \
+		--skipLibCheck false $(ROOT)/wasm/tests/types.ts
 	node --test $(ROOT)/wasm/tests/
 
 bench-wasm: wasm-pkg ## Generation and evaluation timings in node (wasm)

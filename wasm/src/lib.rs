@@ -28,7 +28,7 @@ pub use definition::{
 
 /// Install the panic hook when the module is instantiated.
 #[wasm_bindgen(start)]
-pub fn start() {
+fn start() {
     errors::install_panic_hook();
 }
 

@@ -297,7 +297,7 @@ fn entry_events(
     pt: &Pt,
     occurrence: Occurrence,
     out: &mut Vec<(Day, Day)>,
-    is_entry: impl Fn(u8, u32, u8) -> bool,
+    is_entry: impl Fn(&u8, &u32, &u8) -> bool,
 ) {
     // Entry events: first / last / all matching events over the patient's whole history. The
     // columns are sliced and zipped once so the hot loop has no bounds checks and keeps the
@@ -307,11 +307,11 @@ fn entry_events(
     let codes = &store.code[lo..hi];
     let roles = &store.role[lo..hi];
     let dates = &store.date[lo..hi];
-    let hit = |j: usize| is_entry(kinds[j], codes[j], roles[j]);
+    let hit = |j: usize| is_entry(&kinds[j], &codes[j], &roles[j]);
     let mut columns = kinds.iter().zip(codes).zip(roles);
     match occurrence {
         Occurrence::First => {
-            if let Some(j) = columns.position(|((&k, &c), &r)| is_entry(k, c, r)) {
+            if let Some(j) = columns.position(|((k, c), r)| is_entry(k, c, r)) {
                 let d = dates[j];
                 let mut best = (d, event_end(store, lo + j, pt.obs_end));
                 // Same-day matches: the earliest end wins (a deterministic tie-break).
@@ -327,7 +327,7 @@ fn entry_events(
             }
         }
         Occurrence::Last => {
-            if let Some(j) = columns.rposition(|((&k, &c), &r)| is_entry(k, c, r)) {
+            if let Some(j) = columns.rposition(|((k, c), r)| is_entry(k, c, r)) {
                 let d = dates[j];
                 let mut best = (d, event_end(store, lo + j, pt.obs_end));
                 for j2 in (0..j).rev() {
@@ -342,7 +342,7 @@ fn entry_events(
             }
         }
         Occurrence::All => {
-            for (j, ((&k, &c), &r)) in columns.enumerate() {
+            for (j, ((k, c), r)) in columns.enumerate() {
                 if is_entry(k, c, r) {
                     out.push((dates[j], event_end(store, lo + j, pt.obs_end)));
                 }
@@ -386,10 +386,10 @@ pub(crate) fn patient(
     // filter, the usual case, gets its own monomorphised loop).
     match &plan.entry[..] {
         [m] => entry_events(store, &pt, plan.occurrence, &mut s.idx, |k, c, r| {
-            m.matches(k, c, r)
+            m.hit(k, c, r)
         }),
         many => entry_events(store, &pt, plan.occurrence, &mut s.idx, |k, c, r| {
-            any_match(many, k, c, r)
+            many.iter().any(|m| m.hit(k, c, r))
         }),
     }
     let (os, oe) = (obs_start as i64, obs_end as i64);

@@ -101,6 +101,16 @@ pub(crate) struct Matcher {
 }
 
 impl Matcher {
+    /// [`Matcher::matches`] on references into the store's columns: the code and role are
+    /// loaded only when the kind matches, and the role only when the matcher restricts roles
+    /// (measured: the role test was a third of the entry scan of a dispensing concept set).
+    #[inline(always)]
+    pub fn hit(&self, kind: &u8, code: &u32, role: &u8) -> bool {
+        *kind == self.kind
+            && self.codes.as_ref().is_none_or(|r| r.contains(*code))
+            && (self.roles == u8::MAX || (self.roles >> *role) & 1 == 1)
+    }
+
     #[inline]
     pub fn matches(&self, kind: u8, code: u32, role: u8) -> bool {
         kind == self.kind
