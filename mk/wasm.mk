@@ -3,6 +3,8 @@
 #
 # The wasm build has its own target dir (target/wasm): its RUSTFLAGS (simd128) differ from the
 # host build's, and sharing target/ would make each side rebuild everything after the other.
+# Each output is staged under target/wasm and moved into place whole, so the explorer's dev
+# server never sees a half-written package and no partial output sits in the source tree.
 
 .PHONY: setup-wasm wasm-pkg test-wasm bench-wasm
 
@@ -38,20 +40,20 @@ wasm-pkg: setup-wasm ## Build the wasm package: web-demo/src/wasm (web) and wasm
 		cargo build -p cohorte-wasm --lib --target wasm32-unknown-unknown --profile wasm-release \
 		--target-dir $(WASM_TARGET_DIR)
 	@set -e; for out in web:$(WASM_WEB) nodejs:$(WASM_NODE); do \
-		kind=$${out%%:*}; dir=$${out#*:}; \
+		kind=$${out%%:*}; dir=$${out#*:}; tmp=$(WASM_TARGET_DIR)/bindgen-$$kind; \
 		if [ -f $$dir/cohorte_wasm_bg.wasm ] && [ $$dir/cohorte_wasm_bg.wasm -nt $(WASM_RAW) ]; then \
 			echo "$$dir is up to date"; continue; fi; \
 		echo "wasm-bindgen --target $$kind -> $$dir"; \
-		rm -rf $$dir.tmp; \
-		$(TOOLS)/bin/wasm-bindgen --target $$kind --out-dir $$dir.tmp --out-name cohorte_wasm $(WASM_RAW); \
+		rm -rf $$tmp; \
+		$(TOOLS)/bin/wasm-bindgen --target $$kind --out-dir $$tmp --out-name cohorte_wasm $(WASM_RAW); \
 		if [ -x $(WASM_OPT) ]; then \
 			$(WASM_OPT) -Oz --enable-simd --enable-bulk-memory --enable-sign-ext --enable-mutable-globals \
 				--enable-nontrapping-float-to-int --enable-reference-types --enable-multivalue \
-				$$dir.tmp/cohorte_wasm_bg.wasm -o $$dir.tmp/cohorte_wasm_bg.opt.wasm && \
-			mv $$dir.tmp/cohorte_wasm_bg.opt.wasm $$dir.tmp/cohorte_wasm_bg.wasm || \
+				$$tmp/cohorte_wasm_bg.wasm -o $$tmp/cohorte_wasm_bg.opt.wasm && \
+			mv $$tmp/cohorte_wasm_bg.opt.wasm $$tmp/cohorte_wasm_bg.wasm || \
 			echo "note: wasm-opt failed; keeping the unoptimised module"; \
 		else echo "note: wasm-opt not found; module not size-optimised"; fi; \
-		rm -rf $$dir; mv $$dir.tmp $$dir; \
+		rm -rf $$dir; mkdir -p $$(dirname $$dir); mv $$tmp $$dir; \
 	done
 	@raw=$$(wc -c < $(WASM_WEB)/cohorte_wasm_bg.wasm); gz=$$(gzip -9c $(WASM_WEB)/cohorte_wasm_bg.wasm | wc -c); \
 	echo "wasm module: $$raw bytes, $$gz bytes gzipped ($$((gz / 1024)) KiB; budget $$(($(WASM_BUDGET_GZ) / 1024)) KiB)"; \
@@ -60,7 +62,7 @@ wasm-pkg: setup-wasm ## Build the wasm package: web-demo/src/wasm (web) and wasm
 test-wasm: wasm-pkg ## Node tests (node:test) against the built package, and its .d.ts type-checked
 	@test -x $(WASM_TSC) || npm install --prefix $(TOOLS)/typescript --no-audit --no-fund --silent \
 		typescript@$(TYPESCRIPT_VERSION)
-	$(WASM_TSC) --noEmit --strict --target es2022 --module nodenext --moduleResolution nodenext \
+	$(WASM_TSC) --noEmit --strict --target es2022 --lib es2022,esnext.disposable --module nodenext --moduleResolution nodenext \
 		--skipLibCheck false $(ROOT)/wasm/tests/types.ts
 	node --test $(ROOT)/wasm/tests/
 

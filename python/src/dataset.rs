@@ -1,5 +1,5 @@
 //! `Dataset`: the native object wrapped by `cohorte._api.Dataset`. Each method converts its
-//! arguments, calls one core function through [`errors::run`] (GIL released, panics caught) and
+//! arguments, calls one core function through `errors::run` (GIL released, panics caught) and
 //! converts the result.
 
 use std::sync::Arc;

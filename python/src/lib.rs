@@ -2,7 +2,7 @@
 //! the pure-Python package `cohorte` (python/python/cohorte).
 //!
 //! Bindings only translate: convert the arguments, call one core function with the GIL released
-//! ([`errors::run`]), convert the result (tables as Arrow PyCapsules, small results as dicts) or
+//! (`errors::run`), convert the result (tables as Arrow PyCapsules, small results as dicts) or
 //! the error (one exception class per core error code).
 
 use pyo3::prelude::*;

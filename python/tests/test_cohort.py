@@ -253,3 +253,27 @@ def test_cohorts_evaluate_concurrently_from_threads(mid: cohorte.Dataset) -> Non
         results = list(pool.map(lambda _: _rows(mid.cohort(doc)), range(8)))
     assert all(r == results[0] for r in results)
     assert results[0]
+
+
+def test_arrow_tables_cross_to_pyarrow_and_polars_alike(
+    two: tuple[cohorte.Cohort, cohorte.Cohort],
+) -> None:
+    import pyarrow as pa
+
+    a, _ = two
+    native = a._inner.persons()
+    assert native.num_rows == len(a)
+    assert native.column_names == ["person_id", "index_date", "exit_date"]
+    via_pyarrow = pa.table(native)
+    assert via_pyarrow.num_rows == len(a)
+    back = pl.from_arrow(via_pyarrow)
+    assert isinstance(back, pl.DataFrame)
+    assert back.equals(a.persons())
+    # A stream is consumed once per export: each call exports afresh.
+    assert pl.DataFrame(native).equals(pl.DataFrame(native))
+
+
+def test_dataset_display(mid: cohorte.Dataset) -> None:
+    html = mid._repr_html_()
+    assert "cohorte.Dataset" in html
+    assert "6\u202f000" in html  # the patient count, with a thin space between thousands

@@ -1,5 +1,6 @@
 //! `Dataset`: a population and its event store, generated in the page or read from files.
 
+use std::cell::OnceCell;
 use std::rc::Rc;
 
 use cohorte_core::engine;
@@ -37,13 +38,20 @@ impl Default for SynthOptions {
 pub(crate) struct Inner {
     pub(crate) population: Population,
     pub(crate) store: EventStore,
+    /// The digest, computed on first request: hashing is about half the generation time
+    /// (1.1 s against 2.2 s for 100 000 patients in node), so it is not paid up front.
+    digest: OnceCell<String>,
 }
 
 impl JsDataset {
     fn new(population: Population) -> JsDataset {
         let store = EventStore::build(&population);
         JsDataset {
-            inner: Rc::new(Inner { population, store }),
+            inner: Rc::new(Inner {
+                population,
+                store,
+                digest: OnceCell::new(),
+            }),
         }
     }
 }
@@ -96,7 +104,10 @@ impl JsDataset {
 
     /// SHA-256 (hex) of the population's canonical serialisation: equal digests, equal data.
     pub fn digest(&self) -> String {
-        cohorte_core::synth::population_digest(&self.inner.population)
+        self.inner
+            .digest
+            .get_or_init(|| cohorte_core::synth::population_digest(&self.inner.population))
+            .clone()
     }
 
     /// Number of patients.

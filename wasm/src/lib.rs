@@ -16,6 +16,7 @@ mod convert;
 mod dataset;
 mod definition;
 mod errors;
+mod referential;
 mod types;
 
 use wasm_bindgen::prelude::*;
@@ -25,6 +26,7 @@ pub use dataset::JsDataset;
 pub use definition::{
     definition_schema, example_definitions, normalize_definition, validate_definition,
 };
+pub use referential::{code_label, departements, regions, search_codes};
 
 /// Install the panic hook when the module is instantiated.
 #[wasm_bindgen(start)]
@@ -36,23 +38,6 @@ fn start() {
 #[wasm_bindgen]
 pub fn version() -> String {
     cohorte_core::VERSION.to_string()
-}
-
-/// Search the referentials (ATC, ICD-10, CCAM, CIP13 packs) by code prefix or label words.
-/// `system` is a code system name (`ATC`, `ICD10`, `CCAM`, `CIP13` and the usual spellings) or
-/// `null`/`undefined` for all of them.
-#[wasm_bindgen(js_name = searchCodes, unchecked_return_type = "CodeHit[]")]
-pub fn search_codes(
-    system: Option<String>,
-    query: &str,
-    limit: Option<u32>,
-) -> Result<JsValue, JsValue> {
-    let system = match system.as_deref() {
-        None | Some("") => None,
-        Some(name) => Some(cohorte_core::model::CodeSystem::parse(name).map_err(errors::to_js)?),
-    };
-    let hits = cohorte_core::referential::search(system, query, limit.unwrap_or(20) as usize);
-    convert::to_js(&hits)
 }
 
 /// Raise a panic on purpose: lets the tests check that the panic hook reports panics as

@@ -56,6 +56,23 @@ export interface CodeHit {
   code: string;
   label: string;
 }
+/** A French département; `Dataset` patients refer to them by index in `departements()`. */
+export interface Departement {
+  /** INSEE code: `01`..`95`, `2A`, `2B`, `971`..`976`. */
+  code: string;
+  name: string;
+  /** INSEE code of its region (2016 regions). */
+  region: number;
+  /** Legal population (INSEE). */
+  population: number;
+}
+
+/** A French region (2016 boundaries). */
+export interface Region {
+  code: number;
+  name: string;
+}
+
 /** One example of the core's definition library. */
 export interface ExampleDefinition {
   name: string;

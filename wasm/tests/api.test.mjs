@@ -166,3 +166,25 @@ test("aggregates on a synthetic cohort: shapes and disclosure flags", () => {
     }
   }
 });
+
+test("départements and regions for the map", () => {
+  const depts = cohorte.departements();
+  // 96 metropolitan départements (Corsica as 2A and 2B) and 5 overseas.
+  assert.equal(depts.length, 101);
+  const byCode = Object.fromEntries(depts.map((d) => [d.code, d]));
+  assert.equal(byCode["69"].region, 84); // Rhône, Auvergne-Rhône-Alpes
+  assert.equal(byCode["2A"].region, 94); // Corse-du-Sud, Corse
+  assert.equal(byCode["974"].region, 4); // La Réunion
+  assert.ok(byCode["75"].population > 2000000);
+  const regions = cohorte.regions();
+  assert.equal(regions.length, 18); // 13 metropolitan and 5 overseas regions since 2016
+  const codes = new Set(regions.map((r) => r.code));
+  for (const d of depts) assert.ok(codes.has(d.region), `${d.code}: region ${d.region}`);
+});
+
+test("codeLabel gives the French label, undefined for an unknown code", () => {
+  assert.match(cohorte.codeLabel("ATC", "A10BA02"), /metformine/i);
+  assert.match(cohorte.codeLabel("CIM-10", "I21"), /infarctus/i);
+  assert.equal(cohorte.codeLabel("ATC", "Z99ZZ99"), undefined);
+  assert.throws(() => cohorte.codeLabel("LOINC", "x"), (e) => e.code === "unknown_code_system");
+});

@@ -5,7 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { cohorte, fixtures, isoDay } from "./helpers.mjs";
+import { cohorte, fixtures, isoDay, thrown } from "./helpers.mjs";
 
 const dir = path.join(fixtures, "cohorts");
 const cases = fs
@@ -23,8 +23,24 @@ test("there are worked fixtures to check", () => {
 });
 
 for (const name of cases) {
+  const expected = JSON.parse(read(name, "expected.json"));
+  if (expected.errors) {
+    test(`fixture ${name}: the definition is rejected with exactly these problems`, () => {
+      const dataset = cohorte.Dataset.fromPopulationJson(read(name, "population.json"));
+      const e = thrown(() => dataset.cohort(read(name, "definition.json")));
+      assert.equal(e.name, "CohorteError");
+      assert.equal(e.code, "invalid_definition", e.message);
+      assert.equal(e.problems.length, expected.errors.length, JSON.stringify(e.problems));
+      for (const want of expected.errors) {
+        assert.ok(
+          e.problems.some((p) => p.path === want.path && p.message.includes(want.message_contains)),
+          `no problem at ${want.path} containing ${JSON.stringify(want.message_contains)} in ${JSON.stringify(e.problems)}`,
+        );
+      }
+    });
+    continue;
+  }
   test(`fixture ${name}: rows and attrition as worked out by hand`, () => {
-    const expected = JSON.parse(read(name, "expected.json"));
     const dataset = cohorte.Dataset.fromPopulationJson(read(name, "population.json"));
     // Definitions go in as JSON text here and as a parsed object in the next test.
     const cohort = dataset.cohort(read(name, "definition.json"));
@@ -48,8 +64,10 @@ for (const name of cases) {
   });
 }
 
+const worked = cases.filter((c) => !JSON.parse(read(c, "expected.json")).errors);
+
 test("a definition given as an object gives the same cohort as its JSON text", () => {
-  const name = cases[0];
+  const name = worked[0];
   const dataset = cohorte.Dataset.fromPopulationJson(read(name, "population.json"));
   const text = read(name, "definition.json");
   const a = dataset.cohort(text);
@@ -60,7 +78,7 @@ test("a definition given as an object gives the same cohort as its JSON text", (
 });
 
 test("persons() is an Arrow IPC stream holding the person ids", () => {
-  const name = cases.find((c) => JSON.parse(read(c, "expected.json")).rows.length > 0);
+  const name = worked.find((c) => JSON.parse(read(c, "expected.json")).rows.length > 0);
   const expected = JSON.parse(read(name, "expected.json"));
   const dataset = cohorte.Dataset.fromPopulationJson(read(name, "population.json"));
   const bytes = dataset.cohort(read(name, "definition.json")).persons();

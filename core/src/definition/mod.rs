@@ -113,7 +113,8 @@ pub struct ConceptSet {
     pub name: String,
     /// Code system: `ATC`, `CIP13`, `ICD10` or `CCAM`.
     pub system: CodeSystem,
-    /// Codes as in SNDS tables (`A10BA02`, `E11`, `I21`, `DDAF001`); prefixes cover descendants.
+    /// Codes as in SNDS tables (`A10BA02`, `E11`, `I21`, `DDAF001`); a code covers its
+    /// descendants (`E11` covers `E119`), except CIP13 pack codes, which name one pack.
     pub codes: Vec<String>,
     /// Codes (and their descendants) to leave out.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -368,7 +369,9 @@ pub enum Criterion {
     InCohort(Box<CohortCount>),
 }
 
-/// Conditions on the person at the index date (each absent one holds).
+/// Conditions on the person at the index date (each absent one holds). When `departements`
+/// or `regions` are given, the person must live in one of the départements or in one of the
+/// regions listed; an unknown residence matches neither.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 pub struct Demographics {
     /// Age in completed years at the index start.

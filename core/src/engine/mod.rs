@@ -13,6 +13,32 @@
 //! Results are cohort rows ([`CohortRows`]: one row per cohort entry after era collapse) and the
 //! [`Attrition`]: for the entry then for each rule in order, the persons and index events still
 //! in, what the rule removed, and what the rule would keep alone.
+//!
+//! ```
+//! use cohorte_core::{definition::Definition, engine, fixture, store::EventStore};
+//!
+//! let pop = fixture::load_population(r#"{
+//!   "data_start": "2020-01-01", "data_end": "2022-12-31",
+//!   "patients": [
+//!     { "id": "P1", "sex": "female", "birth": "1950-06-15", "events": [
+//!       { "type": "dispensing", "date": "2021-03-01", "code": "A10BA02" } ] },
+//!     { "id": "P2", "sex": "male", "birth": "1990-06-15", "events": [
+//!       { "type": "dispensing", "date": "2020-02-01", "code": "A10BA02" } ] } ] }"#)?;
+//! let def = Definition::from_json(r#"{
+//!   "version": 2, "name": "new metformin users",
+//!   "concept_sets": [{ "name": "metformin", "system": "ATC", "codes": ["A10BA02"] }],
+//!   "entry": { "events": [{ "event": "dispensing", "concept_set": "metformin" }],
+//!              "prior_observation": 365 },
+//!   "exit": { "type": "fixed", "days": 30 } }"#)?;
+//! let store = EventStore::build(&pop);
+//! let cohort = engine::evaluate(&store, &def)?;
+//! // P2's first dispensing comes 31 days after the data start: not a new user for sure.
+//! assert_eq!(cohort.rows.person, vec![0]);
+//! assert_eq!(cohort.attrition.steps[0].persons, 1);
+//! let batch = cohort.to_record_batch(&store)?; // person_id, index_date, exit_date
+//! assert_eq!(batch.num_rows(), 1);
+//! # Ok::<(), cohorte_core::Error>(())
+//! ```
 
 mod eval;
 mod plan;

@@ -385,7 +385,7 @@ class CohortDefinition:
 
 
 #: What :meth:`cohorte.Dataset.cohort` accepts as a definition.
-DefinitionLike: TypeAlias = "Mapping[str, Any] | str | os.PathLike[str] | CohortDefinition"
+DefinitionLike: TypeAlias = Mapping[str, Any] | str | os.PathLike[str] | CohortDefinition
 
 
 def _definition_json(definition: DefinitionLike) -> str:
