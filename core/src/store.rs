@@ -54,6 +54,37 @@ impl SortedDict {
     }
 }
 
+/// `(first bit, number of bits)` of each kind in a patient summary: dispensings and stays get
+/// the most bits because they are the usual entry events; visits are everyone's background care.
+const BUCKETS: [(u32, u32); 7] = [
+    (0, 30),  // dispensing
+    (30, 10), // diagnosis
+    (40, 14), // stay
+    (54, 4),  // act
+    (58, 4),  // ALD
+    (62, 1),  // death
+    (63, 1),  // visit
+];
+
+/// Bucket of each code id, per kind, for the patient summaries. Buckets are runs of consecutive
+/// ids (so a prefix range of codes is a run of bits) holding about the same number of events:
+/// a frequent code (paracetamol) fills a bucket of its own instead of hiding rare codes.
+fn code_buckets(counts: &[Vec<u64>; 7]) -> [Vec<u8>; 7] {
+    std::array::from_fn(|k| {
+        let len = BUCKETS[k].1 as u64;
+        let total: u64 = counts[k].iter().sum::<u64>().max(1);
+        let mut before = 0u64;
+        counts[k]
+            .iter()
+            .map(|&c| {
+                let b = (before * len / total).min(len - 1) as u8;
+                before += c;
+                b
+            })
+            .collect()
+    })
+}
+
 fn prefix_range<T>(items: &[T], prefix: &str, key: impl Fn(&T) -> &str) -> Range<u32> {
     let lo = items.partition_point(|x| key(x) < prefix);
     let hi = lo + items[lo..].partition_point(|x| key(x).starts_with(prefix));
@@ -103,6 +134,12 @@ pub struct EventStore {
     pub value: Vec<i16>,
     /// Patients.
     pub patients: Patients,
+    /// Per patient, a 64-bit summary of the (kind, code bucket) pairs among its events (see
+    /// [`EventStore::signature`]): a patient whose summary misses every bit of a concept set has
+    /// no event of it, so the engine skips it without reading its events.
+    pub summary: Vec<u64>,
+    /// Bucket of each code id in the summaries, per kind (see [`EventStore::signature`]).
+    pub buckets: [Vec<u8>; 7],
     /// Drug packs sorted by (ATC7, CIP13).
     pub drug_cip: Vec<String>,
     /// ATC7 of each drug id (non-decreasing).
@@ -215,6 +252,8 @@ impl EventStore {
                     .collect(),
                 dept: pop.patients.iter().map(|p| p.dept).collect(),
             },
+            summary: Vec::new(),
+            buckets: Default::default(),
             drug_cip,
             drug_atc,
             icd10,
@@ -223,6 +262,31 @@ impl EventStore {
             data_start: pop.data_start,
             data_end: pop.data_end,
         };
+        let mut counts: [Vec<u64>; 7] = std::array::from_fn(|k| {
+            let size = match EventKind::from_u8(k as u8).map(EventKind::dict) {
+                Some(DictKind::Drug) => store.drug_cip.len(),
+                Some(DictKind::Icd10) => store.icd10.len(),
+                Some(DictKind::Ccam) => store.ccam.len(),
+                Some(DictKind::Nature) => store.nature.len(),
+                _ => 1,
+            };
+            vec![0; size.max(1)]
+        });
+        for &(_, kind, code, _, _) in &rows {
+            if let Some(c) = counts[kind as usize].get_mut(code as usize) {
+                *c += 1;
+            }
+        }
+        store.buckets = code_buckets(&counts);
+        store.summary = vec![0; n];
+        for p in 0..n {
+            let mut sig = 0u64;
+            let events = &rows[store.offsets[p] as usize..store.offsets[p + 1] as usize];
+            for &(_, kind, code, _, _) in events {
+                sig |= store.bucket_bit(kind, code);
+            }
+            store.summary[p] = sig;
+        }
         for (date, kind, code, role, value) in rows {
             store.date.push(date);
             store.kind.push(kind);
@@ -231,6 +295,35 @@ impl EventStore {
             store.value.push(value);
         }
         store
+    }
+
+    /// The summary bit of an event: its kind's bit range, its code's bucket within it.
+    #[inline]
+    fn bucket_bit(&self, kind: u8, code: u32) -> u64 {
+        let k = (kind as usize).min(6);
+        let b = self.buckets[k]
+            .get(code as usize)
+            .or(self.buckets[k].last())
+            .copied()
+            .unwrap_or(0);
+        1u64 << (BUCKETS[k].0 + b as u32)
+    }
+
+    /// The summary bits ([`EventStore::summary`]) an event of `kind` with a code id in `codes`
+    /// may set (`None`: any code of the kind).
+    pub fn signature(&self, kind: EventKind, codes: Option<Range<u32>>) -> u64 {
+        let k = kind as u8;
+        let (first, len) = BUCKETS[k as usize];
+        match codes {
+            None => (((1u128 << len) - 1) as u64) << first,
+            Some(r) if r.is_empty() => 0,
+            Some(r) => {
+                let lo = self.bucket_bit(k, r.start);
+                let hi = self.bucket_bit(k, r.end - 1);
+                // Every bit from lo to hi inclusive (buckets are monotone in the code id).
+                (hi | (hi - 1)) & !(lo - 1)
+            }
+        }
     }
 
     /// Number of patients.
@@ -299,14 +392,14 @@ impl EventStore {
         }
     }
 
-    /// Bytes held per event by the event columns and the patient offsets (the figure budgeted at
+    /// Bytes held per event by the event columns, the patient offsets and summaries (the figure budgeted at
     /// ≤ 12 in PRODUCT.md §8; dictionaries and the patient table are reported apart).
     pub fn bytes_per_event(&self) -> f64 {
         if self.n_events() == 0 {
             return 0.0;
         }
         let per_event = std::mem::size_of::<Day>() + 4 + 1 + 1 + 2;
-        let bytes = self.n_events() * per_event + self.offsets.len() * 4;
+        let bytes = self.n_events() * per_event + self.offsets.len() * 4 + self.summary.len() * 8;
         bytes as f64 / self.n_events() as f64
     }
 }
@@ -393,9 +486,28 @@ mod tests {
     }
 
     #[test]
+    fn summaries_cover_every_event() {
+        let s = EventStore::build(&tiny());
+        for p in 0..s.n_patients() {
+            for i in s.events_of(p) {
+                let kind = s.kind_of(i);
+                let c = s.code[i];
+                // The event's own signature, as a one-code range and as "any code", is in the
+                // patient's summary.
+                assert_ne!(s.summary[p] & s.signature(kind, Some(c..c + 1)), 0);
+                assert_ne!(s.summary[p] & s.signature(kind, None), 0);
+            }
+        }
+        // Ranges give runs of bits: a wider range covers a narrower one.
+        let all = s.signature(EventKind::Dispensing, Some(0..s.drug_cip.len() as u32));
+        assert_eq!(all, s.signature(EventKind::Dispensing, None) & all);
+        assert_eq!(s.signature(EventKind::Dispensing, Some(3..3)), 0);
+    }
+
+    #[test]
     fn twelve_bytes_per_event() {
         let s = EventStore::build(&tiny());
-        // 6 events * 12 bytes + 4 offsets * 4 bytes.
-        assert!((s.bytes_per_event() - (6.0 * 12.0 + 16.0) / 6.0).abs() < 1e-9);
+        // 6 events * 12 bytes + 4 offsets * 4 bytes + 3 summaries * 8 bytes.
+        assert!((s.bytes_per_event() - (6.0 * 12.0 + 16.0 + 24.0) / 6.0).abs() < 1e-9);
     }
 }

@@ -484,7 +484,17 @@ pub(crate) fn run(ctx: &Ctx, plan: &Plan, range: Range<usize>) -> (CohortRows, C
     let mut rows = CohortRows::default();
     let mut counts = Counts::new(plan.rules.len());
     let mut s = Scratch::for_plan(plan);
+    // Patients whose summary has no bit of any entry matcher have no index event: they add
+    // nothing to the rows nor to the attrition, so their events are never read.
+    let entry_sig = plan
+        .entry
+        .iter()
+        .fold(0u64, |acc, m| acc | m.signature(ctx.store));
+    let summary = &ctx.store.summary;
     for p in range {
+        if summary.get(p).is_some_and(|&sig| sig & entry_sig == 0) {
+            continue;
+        }
         patient(ctx, plan, p, &mut s, Some(&mut counts));
         for &(a, b) in &s.rows {
             rows.person.push(p as u32);

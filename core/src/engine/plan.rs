@@ -101,6 +101,29 @@ pub(crate) struct Matcher {
 }
 
 impl Matcher {
+    /// The patient-summary bits ([`EventStore::summary`]) of the events this matcher accepts: a
+    /// patient whose summary has none of them has no such event.
+    pub fn signature(&self, store: &EventStore) -> u64 {
+        let Some(kind) = crate::model::EventKind::from_u8(self.kind) else {
+            return u64::MAX;
+        };
+        match &self.codes {
+            None => store.signature(kind, None),
+            Some(Bits(words)) => {
+                let mut sig = 0u64;
+                for (w, &word) in words.iter().enumerate() {
+                    let mut rest = word;
+                    while rest != 0 {
+                        let id = (w * 64) as u32 + rest.trailing_zeros();
+                        sig |= store.signature(kind, Some(id..id + 1));
+                        rest &= rest - 1;
+                    }
+                }
+                sig
+            }
+        }
+    }
+
     /// [`Matcher::matches`] on references into the store's columns: the code and role are
     /// loaded only when the kind matches, and the role only when the matcher restricts roles
     /// (measured: the role test was a third of the entry scan of a dispensing concept set).
