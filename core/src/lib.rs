@@ -10,6 +10,7 @@
 #![warn(missing_docs)]
 
 pub mod aggregate;
+pub mod dataset;
 pub mod dates;
 pub mod definition;
 pub mod disclosure;
@@ -29,6 +30,7 @@ pub mod tables;
 pub use error::{Error, Result};
 pub use model::{Event, EventKind, Patient, Population, Role};
 pub use store::EventStore;
+pub use dataset::Dataset;
 
 /// Version of the core crate, shown by every face (`cohorte.__version__`, the explorer's footer).
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -5,6 +5,7 @@
 mod engine {
     use std::path::PathBuf;
 
+    use cohorte_core::dataset::Dataset;
     use cohorte_core::dates;
     use cohorte_core::definition::Definition;
     use cohorte_core::engine;
@@ -64,6 +65,9 @@ mod engine {
             );
             let store = EventStore::build(&pop);
             let result = engine::evaluate(&store, &def).unwrap();
+            // The dataset entry point gives the same cohort.
+            let via_dataset = Dataset::from_population(pop.clone()).cohort(&def).unwrap();
+            assert_eq!(via_dataset, result, "{name}: Dataset::cohort");
             let got: Vec<(String, String, String)> = (0..result.rows.len())
                 .map(|k| {
                     (

@@ -79,10 +79,6 @@ impl ArrowTable {
 
 /// Read a table from any object with `__arrow_c_stream__` into one record batch. `what` names
 /// the table in error messages.
-#[expect(
-    dead_code,
-    reason = "Dataset.from_tables calls it once the core's Dataset::from_tables exists"
-)]
 pub fn import_table(py: Python<'_>, obj: &Bound<'_, PyAny>, what: &str) -> PyResult<RecordBatch> {
     if !obj.hasattr("__arrow_c_stream__")? {
         let type_name = obj.get_type().name()?.to_string();

@@ -16,11 +16,3 @@ FIXTURES = REPO / "fixtures"
 def small() -> cohorte.Dataset:
     """A small synthetic population shared by the read-only tests."""
     return cohorte.synthetic(2000, seed=42)
-
-
-#: Tests of the SNDS source tables (readers, writers, `from_tables`, `summary`) need the core's
-#: `Dataset`; a build whose core lacks it reports them as skipped, with this reason.
-needs_tables = pytest.mark.skipif(
-    not hasattr(cohorte._native.Dataset, "tables"),
-    reason="this build's core has no Dataset with SNDS source tables (core/src/dataset.rs)",
-)

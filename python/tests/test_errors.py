@@ -10,8 +10,6 @@ import pytest
 import cohorte
 from cohorte import exceptions
 
-from .conftest import needs_tables
-
 
 def test_zero_patients_is_an_invalid_argument() -> None:
     with pytest.raises(exceptions.InvalidArgumentError, match="patients") as info:
@@ -35,7 +33,6 @@ def test_years_out_of_range() -> None:
         cohorte.synthetic(10, years=0)
 
 
-@needs_tables
 def test_missing_parquet_file_names_the_path(tmp_path: Path) -> None:
     missing = tmp_path / "nowhere" / "IR_BEN_R.parquet"
     with pytest.raises(FileNotFoundError) as info:
@@ -45,13 +42,11 @@ def test_missing_parquet_file_names_the_path(tmp_path: Path) -> None:
     assert "IR_BEN_R.parquet" in str(info.value)
 
 
-@needs_tables
 def test_folder_without_parquet_files(tmp_path: Path) -> None:
     with pytest.raises(exceptions.MissingFileError, match=r"no \.parquet file"):
         cohorte.read_parquet(tmp_path)
 
 
-@needs_tables
 def test_corrupt_parquet_file_names_the_file(tmp_path: Path) -> None:
     bad = tmp_path / "IR_BEN_R.parquet"
     bad.write_bytes(b"this is not parquet at all")
@@ -61,19 +56,16 @@ def test_corrupt_parquet_file_names_the_file(tmp_path: Path) -> None:
     assert "IR_BEN_R" in str(info.value)
 
 
-@needs_tables
 def test_unknown_table_name_is_rejected() -> None:
     with pytest.raises(exceptions.UnknownTableError, match="NOT_A_TABLE"):
         cohorte.from_tables({"NOT_A_TABLE": pl.DataFrame({"a": [1]})})
 
 
-@needs_tables
 def test_table_value_without_arrow_stream() -> None:
     with pytest.raises(exceptions.InvalidArgumentError, match=r"IR_BEN_R.*__arrow_c_stream__"):
         cohorte.from_tables({"IR_BEN_R": [1, 2, 3]})  # type: ignore[dict-item]
 
 
-@needs_tables
 def test_missing_column_names_table_and_column() -> None:
     ben = pl.DataFrame({"BEN_NIR_PSA": ["A" * 17], "BEN_RNG_GEM": [1]})
     with pytest.raises(exceptions.MissingColumnError) as info:

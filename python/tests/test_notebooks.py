@@ -9,7 +9,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from .conftest import REPO, needs_tables
+from .conftest import REPO
 
 NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
 
@@ -27,12 +27,7 @@ def test_notebook_is_committed_without_outputs(path: Path) -> None:
             assert cell.execution_count is None, f"{path.name}: strip execution counts"
 
 
-# Notebooks that read the SNDS source tables.
-ON_TABLES = {"01_what_is_in_the_snds.ipynb"}
-RUNS = [pytest.param(p, marks=needs_tables) if p.name in ON_TABLES else p for p in NOTEBOOKS]
-
-
-@pytest.mark.parametrize("path", RUNS, ids=[p.name for p in NOTEBOOKS])
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
 def test_notebook_runs_top_to_bottom(path: Path, tmp_path: Path) -> None:
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(

@@ -9,7 +9,7 @@ import pytest
 
 import cohorte
 
-from .conftest import FIXTURES, REPO, needs_tables
+from .conftest import FIXTURES, REPO
 
 
 def _golden_digest() -> str:
@@ -41,7 +41,6 @@ def test_same_seed_same_digest_other_seed_other_digest() -> None:
     assert a != c
 
 
-@needs_tables
 def test_summary_counts_the_requested_patients(small: cohorte.Dataset) -> None:
     summary = small.summary()
     assert summary["patients"] == 2000
@@ -49,7 +48,6 @@ def test_summary_counts_the_requested_patients(small: cohorte.Dataset) -> None:
     assert small.n_events > 2000
 
 
-@needs_tables
 def test_tables_are_polars_frames_with_snds_names(small: cohorte.Dataset) -> None:
     tables = small.tables()
     assert {"IR_BEN_R", "ER_PRS_F", "ER_PHA_F"} <= tables.keys()

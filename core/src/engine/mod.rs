@@ -40,6 +40,7 @@
 //! # Ok::<(), cohorte_core::Error>(())
 //! ```
 
+mod dataset;
 mod eval;
 mod plan;
 mod sets;

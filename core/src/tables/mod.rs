@@ -1,1 +1,29 @@
-//! placeholder
+//! SNDS source tables.
+//!
+//! - [`schema`](mod@schema): the Arrow schemas of `IR_BEN_R`, `ER_PRS_F`, `ER_PHA_F`,
+//!   `ER_CAM_F`, `IR_PHA_R`, `IR_IMB_R` and the yearly PMSI MCO tables `T_MCOaaB/C/D/A`, every
+//!   column documented.
+//! - [`render()`]: a population as source tables (deterministic, with a few rows for the
+//!   quality filters to remove).
+//! - [`flatten()`]: source tables into a population, applying the usual quality filters and
+//!   reporting each as a [`FilterReport`].
+//! - [`io`] and [`csv`](mod@csv): Parquet, CNAM-style CSV and Arrow IPC files, named
+//!   `<TABLE>.parquet`, `<TABLE>.csv`, `<TABLE>.arrow`; any column order and extra columns are
+//!   accepted on read, and every table read is conformed to its schema ([`conform()`]).
+//!
+//! Render then flatten gives back the same population, except for what the SNDS cannot carry
+//! (listed in [`render`](mod@render)).
+
+mod cols;
+mod conform;
+pub mod csv;
+pub mod flatten;
+pub mod io;
+pub mod render;
+pub mod schema;
+
+pub use conform::conform;
+pub use flatten::{flatten, FilterReport};
+pub use io::{read_dir, read_file, read_files, write_dir, Format};
+pub use render::render;
+pub use schema::{schema, Column, TableKind, Ty};

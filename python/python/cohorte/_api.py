@@ -253,10 +253,7 @@ class Dataset:
         return f"<cohorte.Dataset: {self.n_patients} patients, {self.n_events} events>"
 
     def _repr_html_(self) -> str:
-        # A core without the SNDS tables layer has no summary: show what the event store knows.
-        if hasattr(self._inner, "summary"):
-            return _display.dataset_html(self.summary())
-        return _display.dataset_html({"patients": self.n_patients, "events": self.n_events})
+        return _display.dataset_html(self.summary())
 
 
 class Cohort:

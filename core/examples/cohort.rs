@@ -1,0 +1,66 @@
+//! Evaluate a cohort definition on a synthetic population and print its attrition as JSON: the
+//! native reference the explorer's end-to-end test compares the browser's numbers with.
+//!
+//! ```sh
+//! cargo run --release -p cohorte-core --example cohort -- --patients 50000 --seed 7 --definition def.json
+//! ```
+
+use cohorte_core::definition::Definition;
+use cohorte_core::engine;
+use cohorte_core::store::EventStore;
+use cohorte_core::synth::{self, SynthConfig};
+
+fn parse_args() -> Result<(SynthConfig, String), String> {
+    let mut cfg = SynthConfig::default();
+    let mut definition = None;
+    let mut it = std::env::args().skip(1);
+    while let Some(a) = it.next() {
+        let mut value = |name: &str| it.next().ok_or(format!("{name}: expected a value"));
+        match a.as_str() {
+            "--patients" => {
+                cfg.patients = value("--patients")?
+                    .replace('_', "")
+                    .parse()
+                    .map_err(|e| format!("--patients: {e}"))?
+            }
+            "--seed" => {
+                cfg.seed = value("--seed")?
+                    .parse()
+                    .map_err(|e| format!("--seed: {e}"))?
+            }
+            "--years" => {
+                cfg.years = value("--years")?
+                    .parse()
+                    .map_err(|e| format!("--years: {e}"))?
+            }
+            "--start-year" => {
+                cfg.start_year = value("--start-year")?
+                    .parse()
+                    .map_err(|e| format!("--start-year: {e}"))?
+            }
+            "--definition" => definition = Some(value("--definition")?),
+            other => return Err(format!("unknown argument {other}")),
+        }
+    }
+    let path = definition.ok_or("--definition: required (a JSON file)")?;
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("{path}: {e}"))?;
+    Ok((cfg, text))
+}
+
+fn main() {
+    let run = || -> Result<String, String> {
+        let (cfg, text) = parse_args()?;
+        let def = Definition::from_json(&text).map_err(|e| format!("definition: {e}"))?;
+        let population = synth::generate(&cfg).map_err(|e| e.to_string())?;
+        let store = EventStore::build(&population);
+        let result = engine::evaluate(&store, &def).map_err(|e| e.to_string())?;
+        serde_json::to_string(&result.attrition.steps).map_err(|e| e.to_string())
+    };
+    match run() {
+        Ok(json) => println!("{json}"),
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::exit(2);
+        }
+    }
+}

@@ -1,0 +1,187 @@
+//! Bringing a batch read from a file (any column order, extra columns, other Arrow types) to the
+//! canonical schema of its table; parsing text cells (CSV) into typed columns.
+
+use std::sync::Arc;
+
+use arrow_array::types::*;
+use arrow_array::{
+    Array, ArrayRef, Date32Array, Float64Array, Int32Array, Int64Array, RecordBatch, StringArray,
+};
+use arrow_schema::DataType;
+
+use super::schema::{TableKind, Ty};
+use crate::error::{Error, Result};
+
+/// Parse one text cell of column type `ty`; `None` for an empty cell. The error message says what
+/// was expected.
+pub(crate) fn parse_cell(ty: Ty, text: &str) -> std::result::Result<Cell, String> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Ok(Cell::Null);
+    }
+    Ok(match ty {
+        Ty::Code => Cell::S,
+        Ty::Date => Cell::D(crate::dates::parse(t)?),
+        Ty::Int => Cell::I(
+            int(t)
+                .and_then(|v| i32::try_from(v).ok())
+                .ok_or_else(|| format!("expected a whole number, found {t:?}"))?,
+        ),
+        Ty::Long => Cell::L(int(t).ok_or_else(|| format!("expected a whole number, found {t:?}"))?),
+        Ty::Amount => Cell::F(
+            t.replace(',', ".")
+                .parse::<f64>()
+                .map_err(|_| format!("expected a number (decimal comma or point), found {t:?}"))?,
+        ),
+    })
+}
+
+fn int(t: &str) -> Option<i64> {
+    if let Ok(v) = t.parse::<i64>() {
+        return Some(v);
+    }
+    // `12,0` or `12.0` as written by some exports: accepted when the fraction is zero.
+    let f = t.replace(',', ".").parse::<f64>().ok()?;
+    (f.fract() == 0.0 && f.abs() < 9.0e15).then_some(f as i64)
+}
+
+/// A parsed cell.
+pub(crate) enum Cell {
+    Null,
+    S,
+    D(i32),
+    I(i32),
+    L(i64),
+    F(f64),
+}
+
+/// Build a typed column from text cells (`None` = null; `Some("")` = empty text for codes).
+pub(crate) fn column_from_text<'a>(
+    table: &str,
+    column: &str,
+    ty: Ty,
+    cells: impl Iterator<Item = Option<&'a str>>,
+) -> Result<ArrayRef> {
+    let bad = |row: usize, message: String| Error::BadValue {
+        table: table.to_string(),
+        column: column.to_string(),
+        row,
+        message,
+    };
+    macro_rules! prim {
+        ($arr:ty, $var:ident) => {{
+            let mut v = Vec::new();
+            for (r, c) in cells.enumerate() {
+                v.push(match c {
+                    None => None,
+                    Some(t) => match parse_cell(ty, t).map_err(|m| bad(r + 1, m))? {
+                        Cell::$var(x) => Some(x),
+                        _ => None,
+                    },
+                });
+            }
+            Arc::new(<$arr>::from(v)) as ArrayRef
+        }};
+    }
+    Ok(match ty {
+        Ty::Code => Arc::new(StringArray::from(
+            cells.map(|c| c.map(|s| s.to_string())).collect::<Vec<_>>(),
+        )),
+        Ty::Date => prim!(Date32Array, D),
+        Ty::Int => prim!(Int32Array, I),
+        Ty::Long => prim!(Int64Array, L),
+        Ty::Amount => prim!(Float64Array, F),
+    })
+}
+
+/// Text of a cell of any supported Arrow type (`None` for null); `Err` for an unsupported type.
+fn texts(a: &ArrayRef) -> std::result::Result<Vec<Option<String>>, String> {
+    use arrow_array::cast::AsArray;
+    let n = a.len();
+    macro_rules! prim {
+        ($t:ty) => {{
+            let p = a.as_primitive::<$t>();
+            (0..n)
+                .map(|i| (!p.is_null(i)).then(|| p.value(i).to_string()))
+                .collect()
+        }};
+    }
+    Ok(match a.data_type() {
+        DataType::Utf8 => {
+            let s = a.as_string::<i32>();
+            (0..n)
+                .map(|i| (!s.is_null(i)).then(|| s.value(i).to_string()))
+                .collect()
+        }
+        DataType::LargeUtf8 => {
+            let s = a.as_string::<i64>();
+            (0..n)
+                .map(|i| (!s.is_null(i)).then(|| s.value(i).to_string()))
+                .collect()
+        }
+        DataType::Utf8View => {
+            let s = a.as_string_view();
+            (0..n)
+                .map(|i| (!s.is_null(i)).then(|| s.value(i).to_string()))
+                .collect()
+        }
+        DataType::Int8 => prim!(Int8Type),
+        DataType::Int16 => prim!(Int16Type),
+        DataType::Int32 => prim!(Int32Type),
+        DataType::Int64 => prim!(Int64Type),
+        DataType::UInt8 => prim!(UInt8Type),
+        DataType::UInt16 => prim!(UInt16Type),
+        DataType::UInt32 => prim!(UInt32Type),
+        DataType::UInt64 => prim!(UInt64Type),
+        DataType::Float32 => prim!(Float32Type),
+        DataType::Float64 => prim!(Float64Type),
+        DataType::Date32 => {
+            let p = a.as_primitive::<Date32Type>();
+            (0..n)
+                .map(|i| (!p.is_null(i)).then(|| crate::dates::format(p.value(i))))
+                .collect()
+        }
+        DataType::Null => vec![None; n],
+        t => return Err(format!("unsupported Arrow type {t}")),
+    })
+}
+
+/// Conform a batch to the canonical schema of `table`: columns matched by name
+/// (case-insensitive), extra columns dropped, missing optional columns null, other types
+/// converted through their text.
+pub fn conform(table: &str, batch: &RecordBatch) -> Result<RecordBatch> {
+    let kind = TableKind::parse(table)?;
+    let name = kind.name();
+    let schema = batch.schema();
+    let mut out: Vec<ArrayRef> = Vec::new();
+    for col in kind.columns() {
+        let found = schema
+            .fields()
+            .iter()
+            .position(|f| f.name().trim().eq_ignore_ascii_case(col.name));
+        let want = col.ty.data_type();
+        match found {
+            None if col.required => {
+                return Err(Error::MissingColumn {
+                    table: name,
+                    column: col.name.to_string(),
+                })
+            }
+            None => out.push(arrow_array::new_null_array(&want, batch.num_rows())),
+            Some(i) if *batch.column(i).data_type() == want => out.push(batch.column(i).clone()),
+            Some(i) => {
+                let t = texts(batch.column(i)).map_err(|m| Error::Format {
+                    path: name.clone(),
+                    message: format!("column {}: {m}", col.name),
+                })?;
+                out.push(column_from_text(
+                    &name,
+                    col.name,
+                    col.ty,
+                    t.iter().map(|x| x.as_deref()),
+                )?);
+            }
+        }
+    }
+    Ok(RecordBatch::try_new(kind.schema(), out)?)
+}

