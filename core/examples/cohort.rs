@@ -1,5 +1,6 @@
 //! Evaluate a cohort definition on a synthetic population and print its attrition as JSON: the
-//! native reference the explorer's end-to-end test compares the browser's numbers with.
+//! native reference the explorer's end-to-end test compares the browser's numbers with. The
+//! evaluation time goes to stderr.
 //!
 //! ```sh
 //! cargo run --release -p cohorte-core --example cohort -- --patients 50000 --seed 7 --definition def.json
@@ -53,7 +54,10 @@ fn main() {
         let def = Definition::from_json(&text).map_err(|e| format!("definition: {e}"))?;
         let population = synth::generate(&cfg).map_err(|e| e.to_string())?;
         let store = EventStore::build(&population);
+        let t0 = std::time::Instant::now();
         let result = engine::evaluate(&store, &def).map_err(|e| e.to_string())?;
+        // on stderr, so stdout stays the attrition JSON; read by `make bench-web`
+        eprintln!("evaluation_ms {:.3}", t0.elapsed().as_secs_f64() * 1000.0);
         serde_json::to_string(&result.attrition.steps).map_err(|e| e.to_string())
     };
     match run() {

@@ -18,6 +18,8 @@ use crate::tables::{self, FilterReport, Format, TableKind};
 pub struct Dataset {
     population: Population,
     store: OnceLock<EventStore>,
+    /// Rendered source tables, kept once rendered (batches share their buffers when handed out).
+    tables: OnceLock<Vec<(String, RecordBatch)>>,
     filters: Vec<FilterReport>,
 }
 
@@ -69,6 +71,7 @@ impl Dataset {
         Dataset {
             population,
             store: OnceLock::new(),
+            tables: OnceLock::new(),
             filters: Vec::new(),
         }
     }
@@ -85,6 +88,7 @@ impl Dataset {
         Ok(Dataset {
             population,
             store: OnceLock::new(),
+            tables: OnceLock::new(),
             filters,
         })
     }
@@ -105,8 +109,13 @@ impl Dataset {
     }
 
     /// The source tables rendered from the population ([`tables::render()`]), in a fixed order.
+    /// Rendering costs about as much as generating, so the tables are rendered once and kept.
     pub fn tables(&self) -> Result<Vec<(String, RecordBatch)>> {
-        tables::render(&self.population)
+        if let Some(t) = self.tables.get() {
+            return Ok(t.clone());
+        }
+        let rendered = tables::render(&self.population)?;
+        Ok(self.tables.get_or_init(|| rendered).clone())
     }
 
     /// One source table by name (case-insensitive). A known table the data does not hold (a

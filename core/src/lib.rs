@@ -27,10 +27,10 @@ pub mod store;
 pub mod synth;
 pub mod tables;
 
+pub use dataset::Dataset;
 pub use error::{Error, Result};
 pub use model::{Event, EventKind, Patient, Population, Role};
 pub use store::EventStore;
-pub use dataset::Dataset;
 
 /// Version of the core crate, shown by every face (`cohorte.__version__`, the explorer's footer).
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
