@@ -38,6 +38,8 @@ export interface Results {
   months: Aggregate;
   table1: Aggregate;
   km: KaplanMeier;
+  /** Time of the cohort evaluation alone, then of evaluation and aggregates, in ms. */
+  evalMillis: number;
   millis: number;
 }
 

@@ -44,6 +44,7 @@ async function handle(req: Request): Promise<Reply> {
       if (!dataset) throw new Error("generate a population first");
       const t0 = performance.now();
       const next = dataset.cohort(req.definition);
+      const evalMillis = performance.now() - t0;
       cohort?.free();
       cohort = next;
       const results: Results = {
@@ -53,6 +54,7 @@ async function handle(req: Request): Promise<Reply> {
         months: next.counts({ dims: ["month"] }, K),
         table1: next.table1({ lookbackDays: 365, atcLevel: 2 }, K),
         km: next.km(req.outcome, { times: [0, 90, 180, 365, 730] }, K),
+        evalMillis,
         millis: 0,
       };
       results.millis = performance.now() - t0;
