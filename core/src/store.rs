@@ -54,35 +54,34 @@ impl SortedDict {
     }
 }
 
-/// `(first bit, number of bits)` of each kind in a patient summary: dispensings and stays get
-/// the most bits because they are the usual entry events; visits are everyone's background care.
-const BUCKETS: [(u32, u32); 7] = [
-    (0, 30),  // dispensing
-    (30, 10), // diagnosis
-    (40, 14), // stay
-    (54, 4),  // act
-    (58, 4),  // ALD
-    (62, 1),  // death
-    (63, 1),  // visit
-];
+/// For each (kind, code id), the patients having at least one such event, sorted: the engine
+/// reads the events of the patients who can have an entry event only.
+#[derive(Debug, Clone, Default)]
+pub struct Postings {
+    /// First key of each kind (by `u8` id); the key of (kind, code) is `first[kind] + code`.
+    first: [u32; 8],
+    /// `offsets[key]..offsets[key + 1]` index `patients`.
+    offsets: Vec<u32>,
+    /// Patient ids.
+    patients: Vec<u32>,
+}
 
-/// Bucket of each code id, per kind, for the patient summaries. Buckets are runs of consecutive
-/// ids (so a prefix range of codes is a run of bits) holding about the same number of events:
-/// a frequent code (paracetamol) fills a bucket of its own instead of hiding rare codes.
-fn code_buckets(counts: &[Vec<u64>; 7]) -> [Vec<u8>; 7] {
-    std::array::from_fn(|k| {
-        let len = BUCKETS[k].1 as u64;
-        let total: u64 = counts[k].iter().sum::<u64>().max(1);
-        let mut before = 0u64;
-        counts[k]
-            .iter()
-            .map(|&c| {
-                let b = (before * len / total).min(len - 1) as u8;
-                before += c;
-                b
-            })
-            .collect()
-    })
+impl Postings {
+    /// Patients with an event of `kind` and code id `code` (empty for an unknown code).
+    pub fn patients(&self, kind: EventKind, code: u32) -> &[u32] {
+        let k = kind as usize;
+        let key = self.first[k] as u64 + code as u64;
+        if key >= self.first[k + 1] as u64 {
+            return &[];
+        }
+        let key = key as usize;
+        &self.patients[self.offsets[key] as usize..self.offsets[key + 1] as usize]
+    }
+
+    /// Bytes held.
+    pub fn bytes(&self) -> usize {
+        (self.offsets.len() + self.patients.len()) * 4
+    }
 }
 
 fn prefix_range<T>(items: &[T], prefix: &str, key: impl Fn(&T) -> &str) -> Range<u32> {
@@ -134,12 +133,9 @@ pub struct EventStore {
     pub value: Vec<i16>,
     /// Patients.
     pub patients: Patients,
-    /// Per patient, a 64-bit summary of the (kind, code bucket) pairs among its events (see
-    /// [`EventStore::signature`]): a patient whose summary misses every bit of a concept set has
-    /// no event of it, so the engine skips it without reading its events.
-    pub summary: Vec<u64>,
-    /// Bucket of each code id in the summaries, per kind (see [`EventStore::signature`]).
-    pub buckets: [Vec<u8>; 7],
+    /// The patients of each (kind, code): an index beside the store, not part of its per-event
+    /// bytes (see [`Postings::bytes`]).
+    pub postings: Postings,
     /// Drug packs sorted by (ATC7, CIP13).
     pub drug_cip: Vec<String>,
     /// ATC7 of each drug id (non-decreasing).
@@ -252,8 +248,7 @@ impl EventStore {
                     .collect(),
                 dept: pop.patients.iter().map(|p| p.dept).collect(),
             },
-            summary: Vec::new(),
-            buckets: Default::default(),
+            postings: Postings::default(),
             drug_cip,
             drug_atc,
             icd10,
@@ -262,31 +257,62 @@ impl EventStore {
             data_start: pop.data_start,
             data_end: pop.data_end,
         };
-        let mut counts: [Vec<u64>; 7] = std::array::from_fn(|k| {
-            let size = match EventKind::from_u8(k as u8).map(EventKind::dict) {
-                Some(DictKind::Drug) => store.drug_cip.len(),
-                Some(DictKind::Icd10) => store.icd10.len(),
-                Some(DictKind::Ccam) => store.ccam.len(),
-                Some(DictKind::Nature) => store.nature.len(),
-                _ => 1,
+        // Postings: key space = each kind's dictionary, one after the other.
+        let mut first = [0u32; 8];
+        for k in EventKind::ALL {
+            let size = match k.dict() {
+                DictKind::Drug => store.drug_cip.len(),
+                DictKind::Icd10 => store.icd10.len(),
+                DictKind::Ccam => store.ccam.len(),
+                DictKind::Nature => store.nature.len(),
+                DictKind::None => 1,
             };
-            vec![0; size.max(1)]
-        });
-        for &(_, kind, code, _, _) in &rows {
-            if let Some(c) = counts[kind as usize].get_mut(code as usize) {
-                *c += 1;
-            }
+            first[k as usize + 1] = first[k as usize] + size.max(1) as u32;
         }
-        store.buckets = code_buckets(&counts);
-        store.summary = vec![0; n];
+        let keys = first[7] as usize;
+        let key_of = |kind: u8, code: u32| -> Option<usize> {
+            let k = kind as usize;
+            let key = first[k] as usize + code as usize;
+            (k < 7 && key < first[k + 1] as usize).then_some(key)
+        };
+        let mut last = vec![u32::MAX; keys];
+        let mut offsets = vec![0u32; keys + 1];
         for p in 0..n {
-            let mut sig = 0u64;
-            let events = &rows[store.offsets[p] as usize..store.offsets[p + 1] as usize];
-            for &(_, kind, code, _, _) in events {
-                sig |= store.bucket_bit(kind, code);
+            for &(_, kind, code, _, _) in
+                &rows[store.offsets[p] as usize..store.offsets[p + 1] as usize]
+            {
+                if let Some(key) = key_of(kind, code) {
+                    if last[key] != p as u32 {
+                        last[key] = p as u32;
+                        offsets[key + 1] += 1;
+                    }
+                }
             }
-            store.summary[p] = sig;
         }
+        for key in 0..keys {
+            offsets[key + 1] += offsets[key];
+        }
+        let mut fill = offsets.clone();
+        let mut patients = vec![0u32; offsets[keys] as usize];
+        last.fill(u32::MAX);
+        for p in 0..n {
+            for &(_, kind, code, _, _) in
+                &rows[store.offsets[p] as usize..store.offsets[p + 1] as usize]
+            {
+                if let Some(key) = key_of(kind, code) {
+                    if last[key] != p as u32 {
+                        last[key] = p as u32;
+                        patients[fill[key] as usize] = p as u32;
+                        fill[key] += 1;
+                    }
+                }
+            }
+        }
+        store.postings = Postings {
+            first,
+            offsets,
+            patients,
+        };
         for (date, kind, code, role, value) in rows {
             store.date.push(date);
             store.kind.push(kind);
@@ -295,35 +321,6 @@ impl EventStore {
             store.value.push(value);
         }
         store
-    }
-
-    /// The summary bit of an event: its kind's bit range, its code's bucket within it.
-    #[inline]
-    fn bucket_bit(&self, kind: u8, code: u32) -> u64 {
-        let k = (kind as usize).min(6);
-        let b = self.buckets[k]
-            .get(code as usize)
-            .or(self.buckets[k].last())
-            .copied()
-            .unwrap_or(0);
-        1u64 << (BUCKETS[k].0 + b as u32)
-    }
-
-    /// The summary bits ([`EventStore::summary`]) an event of `kind` with a code id in `codes`
-    /// may set (`None`: any code of the kind).
-    pub fn signature(&self, kind: EventKind, codes: Option<Range<u32>>) -> u64 {
-        let k = kind as u8;
-        let (first, len) = BUCKETS[k as usize];
-        match codes {
-            None => (((1u128 << len) - 1) as u64) << first,
-            Some(r) if r.is_empty() => 0,
-            Some(r) => {
-                let lo = self.bucket_bit(k, r.start);
-                let hi = self.bucket_bit(k, r.end - 1);
-                // Every bit from lo to hi inclusive (buckets are monotone in the code id).
-                (hi | (hi - 1)) & !(lo - 1)
-            }
-        }
     }
 
     /// Number of patients.
@@ -392,14 +389,14 @@ impl EventStore {
         }
     }
 
-    /// Bytes held per event by the event columns, the patient offsets and summaries (the figure budgeted at
+    /// Bytes held per event by the event columns and the patient offsets (the figure budgeted at
     /// ≤ 12 in PRODUCT.md §8; dictionaries and the patient table are reported apart).
     pub fn bytes_per_event(&self) -> f64 {
         if self.n_events() == 0 {
             return 0.0;
         }
         let per_event = std::mem::size_of::<Day>() + 4 + 1 + 1 + 2;
-        let bytes = self.n_events() * per_event + self.offsets.len() * 4 + self.summary.len() * 8;
+        let bytes = self.n_events() * per_event + self.offsets.len() * 4;
         bytes as f64 / self.n_events() as f64
     }
 }
@@ -486,28 +483,38 @@ mod tests {
     }
 
     #[test]
-    fn summaries_cover_every_event() {
+    fn postings_list_exactly_the_patients_of_each_code() {
         let s = EventStore::build(&tiny());
-        for p in 0..s.n_patients() {
-            for i in s.events_of(p) {
-                let kind = s.kind_of(i);
-                let c = s.code[i];
-                // The event's own signature, as a one-code range and as "any code", is in the
-                // patient's summary.
-                assert_ne!(s.summary[p] & s.signature(kind, Some(c..c + 1)), 0);
-                assert_ne!(s.summary[p] & s.signature(kind, None), 0);
+        for kind in EventKind::ALL {
+            let size = match kind.dict() {
+                DictKind::Drug => s.drug_cip.len(),
+                DictKind::Icd10 => s.icd10.len(),
+                DictKind::Ccam => s.ccam.len(),
+                DictKind::Nature => s.nature.len(),
+                DictKind::None => 1,
+            } as u32;
+            for code in 0..size + 2 {
+                // Reference: scan every patient's events.
+                let expected: Vec<u32> = (0..s.n_patients())
+                    .filter(|&p| {
+                        s.events_of(p)
+                            .any(|i| s.kind[i] == kind as u8 && s.code[i] == code)
+                    })
+                    .map(|p| p as u32)
+                    .collect();
+                assert_eq!(
+                    s.postings.patients(kind, code),
+                    &expected[..],
+                    "{kind:?} {code}"
+                );
             }
         }
-        // Ranges give runs of bits: a wider range covers a narrower one.
-        let all = s.signature(EventKind::Dispensing, Some(0..s.drug_cip.len() as u32));
-        assert_eq!(all, s.signature(EventKind::Dispensing, None) & all);
-        assert_eq!(s.signature(EventKind::Dispensing, Some(3..3)), 0);
     }
 
     #[test]
     fn twelve_bytes_per_event() {
         let s = EventStore::build(&tiny());
-        // 6 events * 12 bytes + 4 offsets * 4 bytes + 3 summaries * 8 bytes.
-        assert!((s.bytes_per_event() - (6.0 * 12.0 + 16.0 + 24.0) / 6.0).abs() < 1e-9);
+        // 6 events * 12 bytes + 4 offsets * 4 bytes.
+        assert!((s.bytes_per_event() - (6.0 * 12.0 + 16.0) / 6.0).abs() < 1e-9);
     }
 }

@@ -484,17 +484,21 @@ pub(crate) fn run(ctx: &Ctx, plan: &Plan, range: Range<usize>) -> (CohortRows, C
     let mut rows = CohortRows::default();
     let mut counts = Counts::new(plan.rules.len());
     let mut s = Scratch::for_plan(plan);
-    // Patients whose summary has no bit of any entry matcher have no index event: they add
-    // nothing to the rows nor to the attrition, so their events are never read.
-    let entry_sig = plan
+    // Only the patients who have an entry event can enter: the store's postings list them, so
+    // the others' events are never read (they add nothing to the rows nor to the attrition).
+    let mut candidates = Vec::new();
+    let indexed = plan
         .entry
         .iter()
-        .fold(0u64, |acc, m| acc | m.signature(ctx.store));
-    let summary = &ctx.store.summary;
-    for p in range {
-        if summary.get(p).is_some_and(|&sig| sig & entry_sig == 0) {
-            continue;
-        }
+        .all(|m| m.candidates(ctx.store, &range, &mut candidates));
+    let patients: Box<dyn Iterator<Item = usize>> = if indexed {
+        candidates.sort_unstable();
+        candidates.dedup();
+        Box::new(candidates.iter().map(|&p| p as usize))
+    } else {
+        Box::new(range)
+    };
+    for p in patients {
         patient(ctx, plan, p, &mut s, Some(&mut counts));
         for &(a, b) in &s.rows {
             rows.person.push(p as u32);

@@ -101,27 +101,33 @@ pub(crate) struct Matcher {
 }
 
 impl Matcher {
-    /// The patient-summary bits ([`EventStore::summary`]) of the events this matcher accepts: a
-    /// patient whose summary has none of them has no such event.
-    pub fn signature(&self, store: &EventStore) -> u64 {
-        let Some(kind) = crate::model::EventKind::from_u8(self.kind) else {
-            return u64::MAX;
+    /// Append to `out` the patients of `range` who have an event of this matcher's kind and codes
+    /// (sorted per code, with repeats across codes); `false` when the matcher takes any code
+    /// (then every patient may match).
+    pub fn candidates(
+        &self,
+        store: &EventStore,
+        range: &std::ops::Range<usize>,
+        out: &mut Vec<u32>,
+    ) -> bool {
+        let (Some(kind), Some(Bits(words))) =
+            (crate::model::EventKind::from_u8(self.kind), &self.codes)
+        else {
+            return false;
         };
-        match &self.codes {
-            None => store.signature(kind, None),
-            Some(Bits(words)) => {
-                let mut sig = 0u64;
-                for (w, &word) in words.iter().enumerate() {
-                    let mut rest = word;
-                    while rest != 0 {
-                        let id = (w * 64) as u32 + rest.trailing_zeros();
-                        sig |= store.signature(kind, Some(id..id + 1));
-                        rest &= rest - 1;
-                    }
-                }
-                sig
+        let (lo, hi) = (range.start as u32, range.end as u32);
+        for (w, &word) in words.iter().enumerate() {
+            let mut rest = word;
+            while rest != 0 {
+                let id = (w * 64) as u32 + rest.trailing_zeros();
+                let list = store.postings.patients(kind, id);
+                let a = list.partition_point(|&p| p < lo);
+                let b = a + list[a..].partition_point(|&p| p < hi);
+                out.extend_from_slice(&list[a..b]);
+                rest &= rest - 1;
             }
         }
+        true
     }
 
     /// [`Matcher::matches`] on references into the store's columns: the code and role are
