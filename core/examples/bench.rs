@@ -114,11 +114,15 @@ fn export(store: &EventStore, dir: &Path) -> Result<(), Box<dyn std::error::Erro
         ("patient", Arc::new(UInt32Array::from(patient)) as ArrayRef),
         (
             "kind",
-            Arc::new(UInt8Array::from(store.kind.clone())) as ArrayRef,
+            Arc::new(UInt8Array::from_iter_values(
+                store.tag.iter().map(|&t| cohorte_core::store::tag_kind(t)),
+            )) as ArrayRef,
         ),
         (
             "role",
-            Arc::new(UInt8Array::from(store.role.clone())) as ArrayRef,
+            Arc::new(UInt8Array::from_iter_values(
+                store.tag.iter().map(|&t| cohorte_core::store::tag_role(t)),
+            )) as ArrayRef,
         ),
         (
             "date",

@@ -150,9 +150,12 @@ pub enum Role {
 }
 
 impl Role {
+    /// Every role, in id order.
+    pub const ALL: [Role; 5] = [Role::None, Role::DP, Role::DR, Role::DAS, Role::ALD];
+
     /// Role from its `u8` id.
     pub fn from_u8(v: u8) -> Option<Self> {
-        [Role::None, Role::DP, Role::DR, Role::DAS, Role::ALD]
+        Role::ALL
             .get(v as usize)
             .copied()
     }

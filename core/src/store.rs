@@ -5,8 +5,8 @@
 //! hierarchical prefix (ATC `A10B`, ICD-10 `E11`, CCAM `DDAF`) is one contiguous id range; drug
 //! packs are sorted by (ATC7, CIP13), so an ATC prefix is a range of pack ids too.
 //!
-//! Per event: date `i32` + code `u32` + kind `u8` + role `u8` + value `i16` = 12 bytes, plus
-//! 4 bytes of offset per patient. Ends are not stored: a stay ends `value` days after its start,
+//! Per event: date `i32` + code `u32` + kind and role in one `u8` ([`tag`]) + value `i16` =
+//! 11 bytes, plus 4 bytes of offset per patient. Ends are not stored: a stay ends `value` days after its start,
 //! an ALD period `value` days after its start ([`OPEN_END`] when open-ended, clamped beyond).
 
 use std::ops::Range;
@@ -116,6 +116,29 @@ impl Patients {
     }
 }
 
+/// Bits of a [`tag`] holding the event's kind; the role sits above them.
+pub const KIND_BITS: u8 = 3;
+
+/// One byte for an event's kind and role (kind < 8 and role < 32): the store keeps one column
+/// where two would cost a byte more per event, and a matcher tests both with one bit mask.
+#[inline]
+pub fn tag(kind: u8, role: u8) -> u8 {
+    debug_assert!(kind < 1 << KIND_BITS && role < 1 << (8 - KIND_BITS));
+    kind | role << KIND_BITS
+}
+
+/// Kind id of a [`tag`].
+#[inline]
+pub fn tag_kind(tag: u8) -> u8 {
+    tag & ((1 << KIND_BITS) - 1)
+}
+
+/// Role id of a [`tag`].
+#[inline]
+pub fn tag_role(tag: u8) -> u8 {
+    tag >> KIND_BITS
+}
+
 /// Patient-major, dictionary-encoded event store.
 #[derive(Debug, Clone, Default)]
 pub struct EventStore {
@@ -125,10 +148,9 @@ pub struct EventStore {
     pub date: Vec<Day>,
     /// Code id in the sorted dictionary of the event's kind.
     pub code: Vec<u32>,
-    /// [`EventKind`] as `u8`.
-    pub kind: Vec<u8>,
-    /// [`Role`] as `u8`.
-    pub role: Vec<u8>,
+    /// Kind and role of each event in one byte ([`tag`]): [`EventKind`] in the low
+    /// [`KIND_BITS`] bits, [`Role`] above them.
+    pub tag: Vec<u8>,
     /// Boxes, length of stay, act count, ALD duration in days ([`OPEN_END`]): see module docs.
     pub value: Vec<i16>,
     /// Patients.
@@ -234,8 +256,7 @@ impl EventStore {
             offsets,
             date: Vec::with_capacity(m),
             code: Vec::with_capacity(m),
-            kind: Vec::with_capacity(m),
-            role: Vec::with_capacity(m),
+            tag: Vec::with_capacity(m),
             value: Vec::with_capacity(m),
             patients: Patients {
                 nir: pop.patients.iter().map(|p| p.nir.clone()).collect(),
@@ -315,9 +336,8 @@ impl EventStore {
         };
         for (date, kind, code, role, value) in rows {
             store.date.push(date);
-            store.kind.push(kind);
+            store.tag.push(tag(kind, role));
             store.code.push(code);
-            store.role.push(role);
             store.value.push(value);
         }
         store
@@ -339,16 +359,28 @@ impl EventStore {
         self.offsets[p] as usize..self.offsets[p + 1] as usize
     }
 
+    /// [`EventKind`] id of event `i`.
+    #[inline]
+    pub fn kind_u8(&self, i: usize) -> u8 {
+        tag_kind(self.tag[i])
+    }
+
+    /// [`Role`] id of event `i`.
+    #[inline]
+    pub fn role_u8(&self, i: usize) -> u8 {
+        tag_role(self.tag[i])
+    }
+
     /// Kind of event `i`.
     #[inline]
     pub fn kind_of(&self, i: usize) -> EventKind {
-        EventKind::from_u8(self.kind[i]).expect("store holds valid kinds")
+        EventKind::from_u8(self.kind_u8(i)).expect("store holds valid kinds")
     }
 
     /// Role of event `i`.
     #[inline]
     pub fn role_of(&self, i: usize) -> Role {
-        Role::from_u8(self.role[i]).expect("store holds valid roles")
+        Role::from_u8(self.role_u8(i)).expect("store holds valid roles")
     }
 
     /// End date of event `i`: start + length for stays and ALD periods (`None` = open-ended ALD),
@@ -395,7 +427,7 @@ impl EventStore {
         if self.n_events() == 0 {
             return 0.0;
         }
-        let per_event = std::mem::size_of::<Day>() + 4 + 1 + 1 + 2;
+        let per_event = std::mem::size_of::<Day>() + 4 + 1 + 2;
         let bytes = self.n_events() * per_event + self.offsets.len() * 4;
         bytes as f64 / self.n_events() as f64
     }
@@ -498,7 +530,7 @@ mod tests {
                 let expected: Vec<u32> = (0..s.n_patients())
                     .filter(|&p| {
                         s.events_of(p)
-                            .any(|i| s.kind[i] == kind as u8 && s.code[i] == code)
+                            .any(|i| s.kind_u8(i) == kind as u8 && s.code[i] == code)
                     })
                     .map(|p| p as u32)
                     .collect();
@@ -512,9 +544,26 @@ mod tests {
     }
 
     #[test]
-    fn twelve_bytes_per_event() {
+    fn eleven_bytes_per_event() {
         let s = EventStore::build(&tiny());
-        // 6 events * 12 bytes + 4 offsets * 4 bytes.
-        assert!((s.bytes_per_event() - (6.0 * 12.0 + 16.0) / 6.0).abs() < 1e-9);
+        // 6 events * (4 + 4 + 1 + 2) bytes + 4 offsets * 4 bytes.
+        assert_eq!(s.n_events(), 6);
+        assert!((s.bytes_per_event() - (6.0 * 11.0 + 16.0) / 6.0).abs() < 1e-9);
+        // The figure is what the columns really hold.
+        let held = s.date.len() * 4 + s.code.len() * 4 + s.tag.len() + s.value.len() * 2;
+        assert_eq!(held + s.offsets.len() * 4, 6 * 11 + 16);
+    }
+
+    #[test]
+    fn tags_keep_every_kind_and_role() {
+        let mut seen = std::collections::BTreeSet::new();
+        for k in EventKind::ALL {
+            for r in Role::ALL {
+                let t = tag(k as u8, r as u8);
+                assert!(t < 64, "a matcher's mask has 64 bits");
+                assert_eq!((tag_kind(t), tag_role(t)), (k as u8, r as u8));
+                assert!(seen.insert(t), "two (kind, role) pairs share tag {t}");
+            }
+        }
     }
 }

@@ -128,7 +128,7 @@ pub fn dispensings(
         let end = follow_up_end(store, p, rows.end[i]);
         for e in store.events_of(p) {
             let d = store.date[e];
-            if d >= rows.start[i] && d <= end && store.kind[e] == EventKind::Dispensing as u8 {
+            if d >= rows.start[i] && d <= end && store.kind_u8(e) == EventKind::Dispensing as u8 {
                 seen.push((e, p));
             }
         }

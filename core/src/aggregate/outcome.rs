@@ -70,7 +70,7 @@ impl Outcome<'_> {
                 (from..r.end)
                     .find(|&i| {
                         sets.iter().any(|(k, range)| {
-                            store.kind[i] == *k as u8 && range.contains(&store.code[i])
+                            store.kind_u8(i) == *k as u8 && range.contains(&store.code[i])
                         })
                     })
                     .map(|i| store.date[i])

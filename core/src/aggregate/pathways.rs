@@ -64,7 +64,7 @@ pub fn pathways(store: &EventStore, rows: &CohortRows, opts: &PathwayOptions) ->
             let d = store.date[e];
             let mut day = BTreeSet::new();
             while e < r.end && store.date[e] == d {
-                if d >= index && d <= last && store.kind[e] == EventKind::Dispensing as u8 {
+                if d >= index && d <= last && store.kind_u8(e) == EventKind::Dispensing as u8 {
                     if let Some(c) = store.drug_atc[store.code[e] as usize].get(..len) {
                         if !seen.contains(c) {
                             day.insert(c.to_string());

@@ -97,7 +97,7 @@ fn prefix_mask(n: usize) -> u64 {
 fn event_end(store: &EventStore, i: usize, obs_end: Day) -> Day {
     let d = store.date[i];
     let v = store.value[i];
-    let raw = match store.kind[i] {
+    let raw = match store.kind_u8(i) {
         k if k == EventKind::Stay as u8 => d.saturating_add(v as Day),
         k if k == EventKind::Ald as u8 => {
             if v == OPEN_END {
@@ -112,8 +112,8 @@ fn event_end(store: &EventStore, i: usize, obs_end: Day) -> Day {
 }
 
 #[inline]
-fn any_match(ms: &[Matcher], kind: u8, code: u32, role: u8) -> bool {
-    ms.iter().any(|m| m.matches(kind, code, role))
+fn any_match(ms: &[Matcher], tag: u8, code: u32) -> bool {
+    ms.iter().any(|m| m.matches(tag, code))
 }
 
 /// Inclusive window `[lo, hi]` in days, clipped to observation; `None` when empty.
@@ -156,7 +156,7 @@ fn count_events(
         if d > hi {
             break;
         }
-        if m.matches(store.kind[i], store.code[i], store.role[i]) && (!distinct || last != Some(d))
+        if m.matches(store.tag[i], store.code[i]) && (!distinct || last != Some(d))
         {
             last = Some(d);
             n += 1;
@@ -265,7 +265,7 @@ fn eras(
     let mut cur: Option<(i64, i64)> = None;
     for i in pt.lo..pt.hi {
         let boxes = store.value[i];
-        if boxes <= 0 || !m.matches(store.kind[i], store.code[i], store.role[i]) {
+        if boxes <= 0 || !m.matches(store.tag[i], store.code[i]) {
             continue;
         }
         let per = days_per_box.unwrap_or_else(|| {
@@ -297,21 +297,20 @@ fn entry_events(
     pt: &Pt,
     occurrence: Occurrence,
     out: &mut Vec<(Day, Day)>,
-    is_entry: impl Fn(&u8, &u32, &u8) -> bool,
+    is_entry: impl Fn(&u8, &u32) -> bool,
 ) {
     // Entry events: first / last / all matching events over the patient's whole history. The
     // columns are sliced and zipped once so the hot loop has no bounds checks and keeps the
     // column pointers in registers (measured: about twice as fast as indexing the store).
     let (lo, hi) = (pt.lo, pt.hi);
-    let kinds = &store.kind[lo..hi];
+    let tags = &store.tag[lo..hi];
     let codes = &store.code[lo..hi];
-    let roles = &store.role[lo..hi];
     let dates = &store.date[lo..hi];
-    let hit = |j: usize| is_entry(&kinds[j], &codes[j], &roles[j]);
-    let mut columns = kinds.iter().zip(codes).zip(roles);
+    let hit = |j: usize| is_entry(&tags[j], &codes[j]);
+    let mut columns = tags.iter().zip(codes);
     match occurrence {
         Occurrence::First => {
-            if let Some(j) = columns.position(|((k, c), r)| is_entry(k, c, r)) {
+            if let Some(j) = columns.position(|(t, c)| is_entry(t, c)) {
                 let d = dates[j];
                 let mut best = (d, event_end(store, lo + j, pt.obs_end));
                 // Same-day matches: the earliest end wins (a deterministic tie-break).
@@ -327,7 +326,7 @@ fn entry_events(
             }
         }
         Occurrence::Last => {
-            if let Some(j) = columns.rposition(|((k, c), r)| is_entry(k, c, r)) {
+            if let Some(j) = columns.rposition(|(t, c)| is_entry(t, c)) {
                 let d = dates[j];
                 let mut best = (d, event_end(store, lo + j, pt.obs_end));
                 for j2 in (0..j).rev() {
@@ -342,8 +341,8 @@ fn entry_events(
             }
         }
         Occurrence::All => {
-            for (j, ((k, c), r)) in columns.enumerate() {
-                if is_entry(k, c, r) {
+            for (j, (t, c)) in columns.enumerate() {
+                if is_entry(t, c) {
                     out.push((dates[j], event_end(store, lo + j, pt.obs_end)));
                 }
             }
@@ -385,11 +384,9 @@ pub(crate) fn patient(
     // Entry events: first / last / all matching events over the patient's whole history (one
     // filter, the usual case, gets its own monomorphised loop).
     match &plan.entry[..] {
-        [m] => entry_events(store, &pt, plan.occurrence, &mut s.idx, |k, c, r| {
-            m.hit(k, c, r)
-        }),
-        many => entry_events(store, &pt, plan.occurrence, &mut s.idx, |k, c, r| {
-            many.iter().any(|m| m.hit(k, c, r))
+        [m] => entry_events(store, &pt, plan.occurrence, &mut s.idx, |t, c| m.hit(t, c)),
+        many => entry_events(store, &pt, plan.occurrence, &mut s.idx, |t, c| {
+            many.iter().any(|m| m.hit(t, c))
         }),
     }
     let (os, oe) = (obs_start as i64, obs_end as i64);
@@ -464,7 +461,7 @@ pub(crate) fn patient(
         if !plan.censor.is_empty() {
             let mut i = seek(store, &pt, start);
             while i < pt.hi && (store.date[i] as i64) < exit {
-                if any_match(&plan.censor, store.kind[i], store.code[i], store.role[i]) {
+                if any_match(&plan.censor, store.tag[i], store.code[i]) {
                     exit = store.date[i] as i64;
                     break;
                 }
