@@ -155,9 +155,7 @@ impl Role {
 
     /// Role from its `u8` id.
     pub fn from_u8(v: u8) -> Option<Self> {
-        Role::ALL
-            .get(v as usize)
-            .copied()
+        Role::ALL.get(v as usize).copied()
     }
 }
 

@@ -156,8 +156,7 @@ fn count_events(
         if d > hi {
             break;
         }
-        if m.matches(store.tag[i], store.code[i]) && (!distinct || last != Some(d))
-        {
+        if m.matches(store.tag[i], store.code[i]) && (!distinct || last != Some(d)) {
             last = Some(d);
             n += 1;
             if n > max {
