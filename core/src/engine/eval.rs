@@ -487,20 +487,80 @@ pub(crate) fn run(ctx: &Ctx, plan: &Plan, range: Range<usize>) -> (CohortRows, C
         .entry
         .iter()
         .all(|m| m.candidates(ctx.store, &range, &mut candidates));
-    let patients: Box<dyn Iterator<Item = usize>> = if indexed {
-        candidates.sort_unstable();
-        candidates.dedup();
-        Box::new(candidates.iter().map(|&p| p as usize))
-    } else {
-        Box::new(range)
-    };
-    for p in patients {
-        patient(ctx, plan, p, &mut s, Some(&mut counts));
+    let mut emit = |p: usize, s: &mut Scratch, counts: &mut Counts| {
+        patient(ctx, plan, p, s, Some(counts));
         for &(a, b) in &s.rows {
             rows.person.push(p as u32);
             rows.start.push(a);
             rows.end.push(b);
         }
+    };
+    if indexed {
+        candidates.sort_unstable();
+        candidates.dedup();
+        // Candidates are scattered over the store: each one's first cache lines would be a
+        // memory stall. Asking for them a few candidates ahead overlaps the stalls with work.
+        for (k, &p) in candidates.iter().enumerate() {
+            if let Some(&ahead) = candidates.get(k + PREFETCH_FAR) {
+                prefetch_patient(ctx.store, ahead as usize);
+            }
+            if let Some(&near) = candidates.get(k + PREFETCH_NEAR) {
+                prefetch_events(ctx.store, near as usize);
+            }
+            emit(p as usize, &mut s, &mut counts);
+        }
+    } else {
+        for p in range {
+            emit(p, &mut s, &mut counts);
+        }
     }
     (rows, counts)
+}
+
+/// How many candidates ahead the patient table and offsets are fetched.
+const PREFETCH_FAR: usize = 16;
+/// How many candidates ahead the first events are fetched (their offsets are in cache by then).
+const PREFETCH_NEAR: usize = 8;
+
+#[inline(always)]
+fn prefetch<T>(slice: &[T], i: usize) {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(x) = slice.get(i) {
+        // SAFETY: a prefetch is a hint: it reads nothing and never faults.
+        #[allow(unused_unsafe)]
+        unsafe {
+            use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+            _mm_prefetch::<_MM_HINT_T0>((x as *const T).cast::<i8>());
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (slice, i);
+}
+
+#[inline(always)]
+fn prefetch_patient(store: &EventStore, p: usize) {
+    let pts = &store.patients;
+    prefetch(&store.offsets, p);
+    prefetch(&pts.birth, p);
+    prefetch(&pts.death, p);
+    prefetch(&pts.sex, p);
+    prefetch(&pts.dept, p);
+}
+
+#[inline(always)]
+fn prefetch_events(store: &EventStore, p: usize) {
+    let lo = store.offsets[p] as usize;
+    let hi = store.offsets[p + 1] as usize;
+    // Tags are scanned first; codes and dates of the same events follow.
+    let mut i = lo;
+    while i < hi.min(lo + 256) {
+        prefetch(&store.tag, i);
+        i += 64;
+    }
+    let mut i = lo;
+    while i < hi.min(lo + 64) {
+        prefetch(&store.code, i);
+        prefetch(&store.date, i);
+        i += 16;
+    }
 }
