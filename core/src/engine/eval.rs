@@ -475,46 +475,89 @@ pub(crate) fn patient(
     }
 }
 
-/// Evaluate `plan` on the patients of `range`, appending rows (person, start, end) in order.
-pub(crate) fn run(ctx: &Ctx, plan: &Plan, range: Range<usize>) -> (CohortRows, Counts) {
-    let mut rows = CohortRows::default();
-    let mut counts = Counts::new(plan.rules.len());
-    let mut s = Scratch::for_plan(plan);
-    // Only the patients who have an entry event can enter: the store's postings list them, so
-    // the others' events are never read (they add nothing to the rows nor to the attrition).
-    let mut candidates = Vec::new();
-    let indexed = plan
+/// The patients of `range` who can enter, in increasing order: those with an entry event, read
+/// from the store's postings, so the others' events are never read (they add nothing to the rows
+/// nor to the attrition). `None` when an entry filter takes any code (every patient may enter).
+pub(crate) fn candidates(ctx: &Ctx, plan: &Plan, range: Range<usize>) -> Option<Vec<u32>> {
+    let mut lists = Vec::new();
+    if !plan
         .entry
         .iter()
-        .all(|m| m.candidates(ctx.store, &range, &mut candidates));
-    let mut emit = |p: usize, s: &mut Scratch, counts: &mut Counts| {
-        patient(ctx, plan, p, s, Some(counts));
-        for &(a, b) in &s.rows {
-            rows.person.push(p as u32);
-            rows.start.push(a);
-            rows.end.push(b);
-        }
-    };
-    if indexed {
-        candidates.sort_unstable();
-        candidates.dedup();
-        // Candidates are scattered over the store: each one's first cache lines would be a
-        // memory stall. Asking for them a few candidates ahead overlaps the stalls with work.
-        for (k, &p) in candidates.iter().enumerate() {
-            if let Some(&ahead) = candidates.get(k + PREFETCH_FAR) {
-                prefetch_patient(ctx.store, ahead as usize);
-            }
-            if let Some(&near) = candidates.get(k + PREFETCH_NEAR) {
-                prefetch_events(ctx.store, near as usize);
-            }
-            emit(p as usize, &mut s, &mut counts);
-        }
-    } else {
-        for p in range {
-            emit(p, &mut s, &mut counts);
+        .all(|m| m.candidates(ctx.store, &range, &mut lists))
+    {
+        return None;
+    }
+    // Each code's list is sorted; merging many lists by sorting costs more than marking a bit
+    // per patient once the lists hold more than a few entries per 64 patients.
+    if lists.len() < range.len() / 16 {
+        lists.sort_unstable();
+        lists.dedup();
+        return Some(lists);
+    }
+    let base = range.start as u32;
+    let mut bits = vec![0u64; range.len().div_ceil(64)];
+    for &p in &lists {
+        let i = (p - base) as usize;
+        bits[i >> 6] |= 1 << (i & 63);
+    }
+    let mut out = Vec::with_capacity(lists.len().min(range.len()));
+    for (w, &word) in bits.iter().enumerate() {
+        let mut rest = word;
+        while rest != 0 {
+            out.push(base + (w * 64) as u32 + rest.trailing_zeros());
+            rest &= rest - 1;
         }
     }
-    (rows, counts)
+    Some(out)
+}
+
+/// Evaluate `plan` on the patients of `range`, appending rows (person, start, end) in order.
+#[cfg(not(feature = "parallel"))]
+pub(crate) fn run(ctx: &Ctx, plan: &Plan, range: Range<usize>) -> (CohortRows, Counts) {
+    match candidates(ctx, plan, range.clone()) {
+        Some(list) => run_list(ctx, plan, &list),
+        None => run_range(ctx, plan, range),
+    }
+}
+
+/// Evaluate `plan` on every patient of `range`.
+pub(crate) fn run_range(ctx: &Ctx, plan: &Plan, range: Range<usize>) -> (CohortRows, Counts) {
+    let mut out = (CohortRows::default(), Counts::new(plan.rules.len()));
+    let mut s = Scratch::for_plan(plan);
+    for p in range {
+        emit(ctx, plan, p, &mut s, &mut out);
+    }
+    out
+}
+
+/// Evaluate `plan` on the listed patients (in increasing order).
+pub(crate) fn run_list(ctx: &Ctx, plan: &Plan, list: &[u32]) -> (CohortRows, Counts) {
+    let mut out = (CohortRows::default(), Counts::new(plan.rules.len()));
+    let mut s = Scratch::for_plan(plan);
+    // Candidates are scattered over the store: each one's first cache lines would be a memory
+    // stall. Asking for them a few candidates ahead overlaps the stalls with work (measured on
+    // 1 M patients: 2 to 4 times faster on the definitions with few candidates).
+    for (k, &p) in list.iter().enumerate() {
+        if let Some(&ahead) = list.get(k + PREFETCH_FAR) {
+            prefetch_patient(ctx.store, ahead as usize);
+        }
+        if let Some(&near) = list.get(k + PREFETCH_NEAR) {
+            prefetch_events(ctx.store, near as usize);
+        }
+        emit(ctx, plan, p as usize, &mut s, &mut out);
+    }
+    out
+}
+
+#[inline]
+fn emit(ctx: &Ctx, plan: &Plan, p: usize, s: &mut Scratch, out: &mut (CohortRows, Counts)) {
+    let (rows, counts) = out;
+    patient(ctx, plan, p, s, Some(counts));
+    for &(a, b) in &s.rows {
+        rows.person.push(p as u32);
+        rows.start.push(a);
+        rows.end.push(b);
+    }
 }
 
 /// How many candidates ahead the patient table and offsets are fetched.
