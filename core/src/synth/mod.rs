@@ -32,7 +32,7 @@ mod history;
 use crate::dates::Day;
 use crate::error::{Error, Result};
 use crate::hash::Digester;
-use crate::model::{Event, Population};
+use crate::model::{Event, Patient, Population};
 
 /// Knobs of the synthetic generator. The same configuration gives the same population, byte for
 /// byte, on every platform.
@@ -118,6 +118,7 @@ pub fn ald_number(icd10: &str) -> Option<u8> {
 
 /// Patients generated per work unit. Each unit is generated alone (one stream per patient), so
 /// the output is the same whether units run in sequence or on several threads.
+#[cfg(feature = "parallel")]
 const CHUNK: u64 = 512;
 
 /// Generate a synthetic population.
@@ -146,18 +147,44 @@ fn generate_units(config: &SynthConfig, threads: bool) -> Result<Population> {
         &cat.packs,
     );
     let n = config.patients as u64;
+    #[cfg(feature = "parallel")]
+    let (patients, events) = if threads {
+        parallel(&ctx, n)?
+    } else {
+        sequential(&ctx, n, config.years)
+    };
+    #[cfg(not(feature = "parallel"))]
+    let (patients, events) = {
+        let _ = threads;
+        sequential(&ctx, n, config.years)
+    };
+    drop(ctx);
+    Ok(Population {
+        patients,
+        events,
+        dicts: cat.dicts,
+        data_start: start,
+        data_end: end,
+    })
+}
+
+/// Generation on several threads: units of [`CHUNK`] patients, concatenated in order, their
+/// stays renumbered to follow each other.
+#[cfg(feature = "parallel")]
+fn parallel(ctx: &history::Ctx, n: u64) -> Result<(Vec<Patient>, Vec<Event>)> {
+    use rayon::prelude::*;
     let units: Vec<(u64, u64)> = (0..n)
         .step_by(CHUNK as usize)
         .map(|a| (a, (a + CHUNK).min(n)))
         .collect();
     let run = |(a, b): (u64, u64)| {
-        let mut events = Vec::with_capacity(((b - a) * 64) as usize);
+        let mut events = Vec::with_capacity(((b - a) * 76) as usize);
         let mut patients = Vec::with_capacity((b - a) as usize);
         let mut stays = 0u32;
         let mut scratch = care::Scratch::default();
         for i in a..b {
             patients.push(history::patient(
-                &ctx,
+                ctx,
                 i,
                 &mut events,
                 &mut stays,
@@ -166,19 +193,7 @@ fn generate_units(config: &SynthConfig, threads: bool) -> Result<Population> {
         }
         (patients, events, stays)
     };
-    #[cfg(feature = "parallel")]
-    let parts: Vec<_> = if threads {
-        use rayon::prelude::*;
-        units.into_par_iter().map(run).collect()
-    } else {
-        units.into_iter().map(run).collect()
-    };
-    #[cfg(not(feature = "parallel"))]
-    let parts: Vec<_> = {
-        let _ = threads;
-        units.into_iter().map(run).collect()
-    };
-
+    let parts: Vec<_> = units.into_par_iter().map(run).collect();
     let total: usize = parts.iter().map(|p| p.1.len()).sum();
     let mut patients = Vec::with_capacity(n as usize);
     let mut events = Vec::with_capacity(total);
@@ -197,13 +212,28 @@ fn generate_units(config: &SynthConfig, threads: bool) -> Result<Population> {
         patients.extend(p);
         events.append(&mut ev);
     }
-    Ok(Population {
-        patients,
-        events,
-        dicts: cat.dicts,
-        data_start: start,
-        data_end: end,
-    })
+    Ok((patients, events))
+}
+
+/// Generation on one thread, straight into the population's vectors: no per-unit buffers to
+/// concatenate (measured at 1 M patients: the copy and its page faults were a fifth of the time).
+/// The events' capacity is reserved from the generator's mean (13.5 events per patient-year at
+/// the default settings, see CALIBRATION.md) with a margin, so it rarely grows.
+fn sequential(ctx: &history::Ctx, n: u64, years: u32) -> (Vec<Patient>, Vec<Event>) {
+    let mut events = Vec::with_capacity(n as usize * (14 * years as usize + 6));
+    let mut patients = Vec::with_capacity(n as usize);
+    let mut stays = 0u32;
+    let mut scratch = care::Scratch::default();
+    for i in 0..n {
+        patients.push(history::patient(
+            ctx,
+            i,
+            &mut events,
+            &mut stays,
+            &mut scratch,
+        ));
+    }
+    (patients, events)
 }
 
 /// SHA-256 (hex) of a canonical little-endian serialisation of a population: the data span,
