@@ -225,7 +225,9 @@ fn aggregates(store: &EventStore, rows: &CohortRows) -> cohorte_core::Result<usi
     let mut inc = IncidenceOptions::new(mi);
     inc.dims = vec![Dim::AgeBand(AgeBands::Ten), Dim::Sex];
     out.push(aggregate::incidence(store, rows, &inc)?);
-    let km = aggregate::kaplan_meier(store, rows, &SurvivalOptions::new(Outcome::death()))?;
+    let mut km_opts = SurvivalOptions::new(Outcome::death());
+    km_opts.min_step = 10;
+    let km = aggregate::kaplan_meier(store, rows, &km_opts)?;
     out.extend([km.curve, km.at_risk, km.summary]);
     out.push(aggregate::baseline(
         store,
@@ -235,7 +237,10 @@ fn aggregates(store: &EventStore, rows: &CohortRows) -> cohorte_core::Result<usi
     out.push(aggregate::pathways(
         store,
         rows,
-        &PathwayOptions::default(),
+        &PathwayOptions {
+            min_count: 10,
+            ..PathwayOptions::default()
+        },
     )?);
     for a in &mut out {
         disclosure::protect_one(a, 10)?;

@@ -95,6 +95,9 @@ fn prefix_range<T>(items: &[T], prefix: &str, key: impl Fn(&T) -> &str) -> Range
 pub struct Patients {
     /// `BEN_NIR_PSA` of each patient.
     pub nir: Vec<String>,
+    /// `BEN_RNG_GEM` of each patient: twins of the same insured parent share `BEN_NIR_PSA`,
+    /// so a person is the pair (`BEN_NIR_PSA`, `BEN_RNG_GEM`).
+    pub rank: Vec<u8>,
     /// Sex (1 male, 2 female, 9 unknown).
     pub sex: Vec<u8>,
     /// Birth date.
@@ -260,6 +263,7 @@ impl EventStore {
             value: Vec::with_capacity(m),
             patients: Patients {
                 nir: pop.patients.iter().map(|p| p.nir.clone()).collect(),
+                rank: pop.patients.iter().map(|p| p.rank).collect(),
                 sex: pop.patients.iter().map(|p| p.sex).collect(),
                 birth: pop.patients.iter().map(|p| p.birth).collect(),
                 death: pop

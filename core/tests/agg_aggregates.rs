@@ -346,6 +346,7 @@ fn agg_pathways_sequences() {
         &PathwayOptions {
             atc_level: 1,
             max_lines: 1,
+            min_count: 0,
         },
     )
     .unwrap();
@@ -396,7 +397,8 @@ fn agg_bad_input_is_an_error() {
         &cohort_a(),
         &PathwayOptions {
             atc_level: 9,
-            max_lines: 2
+            max_lines: 2,
+            min_count: 0,
         }
     )
     .is_err());

@@ -98,23 +98,39 @@ fn agg_km_six_mp_textbook() {
 #[test]
 fn agg_km_protection_masks_small_risk_sets() {
     let (s, r) = six_mp();
-    let outcome = Outcome::Codes(vec![(EventKind::Diagnosis, s.icd10.prefix_range("C91"))]);
-    let km = kaplan_meier(&s, &r, &SurvivalOptions::new(outcome)).unwrap();
+    let outcome = || Outcome::Codes(vec![(EventKind::Diagnosis, s.icd10.prefix_range("C91"))]);
+    // The exact curve under plain cell suppression: every row with fewer than 10 at risk, or
+    // 1 to 9 events or censorings, has its survival masked.
+    let km = kaplan_meier(&s, &r, &SurvivalOptions::new(outcome())).unwrap();
     let mut curve = km.curve.clone();
     protect_one(&mut curve, 10).unwrap();
-    let n_risk = curve.ints("n_risk").unwrap();
     let surv = curve.floats("survival").unwrap();
     let flags = curve.masked("survival").unwrap();
-    let raw = km.curve.ints("n_risk").unwrap();
-    for i in 0..raw.len() {
-        let small = raw[i].unwrap() < 10;
-        assert_eq!(flags[i], small, "row {i}");
-        assert_eq!(surv[i].is_none(), small);
-        assert_eq!(n_risk[i].is_none(), small);
+    let (raw_n, raw_d, raw_c) = (
+        km.curve.ints("n_risk").unwrap(),
+        km.curve.ints("n_event").unwrap(),
+        km.curve.ints("n_censor").unwrap(),
+    );
+    let small = |v: Option<i64>| v.is_some_and(|v| (1..10).contains(&v));
+    for i in 0..raw_n.len() {
+        let hide = small(raw_n[i]) || small(raw_d[i]) || small(raw_c[i]);
+        assert!(!hide || flags[i], "row {i} must be masked");
+        assert!(!flags[i] || surv[i].is_none());
     }
-    // The median row: 6 at risk at 23 weeks → the median is masked.
-    let mut summary = km.summary.clone();
-    protect_one(&mut summary, 10).unwrap();
+    // As the faces publish it (steps gathered at k = 10): 9 events among 21 persons cannot make
+    // a step of 10, so only the number at risk at the start is published.
+    let mut opts = SurvivalOptions::new(outcome());
+    opts.min_step = 10;
+    let km = kaplan_meier(&s, &r, &opts).unwrap();
+    let mut tables = [km.curve, km.at_risk, km.summary];
+    cohorte_core::disclosure::protect(&mut tables, &cohorte_core::disclosure::Protection::k(10))
+        .unwrap();
+    let [curve, _, summary] = &tables;
+    assert_eq!(curve.ints("n_risk").unwrap(), [Some(21)]);
+    assert_eq!(curve.ints("n_event").unwrap(), [None]);
+    assert_eq!(curve.ints("n_censor").unwrap(), [None]);
+    assert_eq!(curve.floats("survival").unwrap(), [None]);
     assert_eq!(summary.floats("median").unwrap()[0], None);
     assert_eq!(summary.ints("persons").unwrap()[0], Some(21));
+    assert_eq!(summary.ints("events").unwrap()[0], None);
 }

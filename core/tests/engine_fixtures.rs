@@ -96,7 +96,7 @@ mod engine {
             // The record batches carry the same rows.
             let batch = result.to_record_batch(&store).unwrap();
             assert_eq!(batch.num_rows(), want.len(), "{name}");
-            assert_eq!(batch.schema().field(1).name(), "index_date");
+            assert_eq!(batch.schema().field(2).name(), "index_date");
             let ab = result.attrition.to_record_batch().unwrap();
             assert_eq!(ab.num_rows(), def.inclusion.len() + 1, "{name}");
         }

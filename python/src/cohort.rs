@@ -105,7 +105,7 @@ struct RateArgs {
 
 #[pymethods]
 impl PyCohort {
-    /// Cohort rows: `person_id`, `index_date`, `exit_date`.
+    /// Cohort rows: `person_id`, `BEN_RNG_GEM`, `index_date`, `exit_date`.
     fn persons(&self, py: Python<'_>) -> PyResult<ArrowTable> {
         let (data, rows) = (Arc::clone(&self.data), Arc::clone(&self.rows));
         errors::run(py, move || {
@@ -227,6 +227,7 @@ impl PyCohort {
             opts.times = times;
             opts.level = level;
             opts.first_entry_only = first_entry_only;
+            opts.min_step = k;
             let km = aggregate::kaplan_meier(data.store(), &rows, &opts)?;
             let mut aggs = vec![km.curve, km.at_risk, km.summary];
             disclosure::protect(&mut aggs, &Protection::k(k))?;
@@ -270,7 +271,8 @@ impl PyCohort {
     fn pathways(&self, py: Python<'_>, options: String, k: u32) -> PyResult<AggOut> {
         let (data, rows) = (Arc::clone(&self.data), Arc::clone(&self.rows));
         errors::run(py, move || {
-            let opts: PathwayOptions = self::options("pathways", &options)?;
+            let mut opts: PathwayOptions = self::options("pathways", &options)?;
+            opts.min_count = k;
             protect_one(aggregate::pathways(data.store(), &rows, &opts)?, k)
         })
         .map(out)

@@ -11,7 +11,7 @@ use cohorte_core::definition::Definition;
 use cohorte_core::engine;
 use cohorte_core::fixture;
 use cohorte_core::synth::SynthConfig;
-use cohorte_core::tables::Format;
+use cohorte_core::tables::{self, CsvOptions, Encoding, Format};
 use pyo3::prelude::*;
 
 use crate::arrow::{import_table, ArrowTable};
@@ -77,6 +77,34 @@ impl PyDataset {
     #[staticmethod]
     fn read_files(py: Python<'_>, paths: Vec<PathBuf>) -> PyResult<Self> {
         errors::run(py, move || CoreDataset::read_files(&paths)).map(wrap)
+    }
+
+    /// Read CSV files, each `(table, path)` (`None`: the table is the file's stem), with a field
+    /// separator (one character) and an encoding (`auto`, `utf-8`, `latin-1`).
+    #[staticmethod]
+    fn read_csv_files(
+        py: Python<'_>,
+        files: Vec<(Option<String>, PathBuf)>,
+        separator: String,
+        encoding: String,
+    ) -> PyResult<Self> {
+        errors::run(py, move || {
+            let mut chars = separator.chars();
+            let separator = match (chars.next(), chars.next()) {
+                (Some(c), None) => c,
+                _ => {
+                    return Err(cohorte_core::Error::invalid(format!(
+                        "separator: expected one character, found {separator:?}"
+                    )))
+                }
+            };
+            let options = CsvOptions {
+                separator,
+                encoding: Encoding::parse(&encoding)?,
+            };
+            CoreDataset::from_tables(tables::read_csv_files(&files, &options)?)
+        })
+        .map(wrap)
     }
 
     /// Read every table file of a folder.

@@ -263,7 +263,7 @@ def test_arrow_tables_cross_to_pyarrow_and_polars_alike(
     a, _ = two
     native = a._inner.persons()
     assert native.num_rows == len(a)
-    assert native.column_names == ["person_id", "index_date", "exit_date"]
+    assert native.column_names == ["person_id", "BEN_RNG_GEM", "index_date", "exit_date"]
     via_pyarrow = pa.table(native)
     assert via_pyarrow.num_rows == len(a)
     back = pl.from_arrow(via_pyarrow)

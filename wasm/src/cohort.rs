@@ -236,8 +236,8 @@ impl JsCohort {
         self.rows.len() as u32
     }
 
-    /// The rows as an Arrow IPC stream: `person_id` (Utf8), `index_date`, `exit_date` (Date32,
-    /// exit inclusive). `tableFromIPC(bytes)` of apache-arrow reads it.
+    /// The rows as an Arrow IPC stream: `person_id` (Utf8, the `BEN_NIR_PSA`), `BEN_RNG_GEM`
+    /// (UInt8: twins share `BEN_NIR_PSA`), `index_date`, `exit_date` (Date32, exit inclusive). `tableFromIPC(bytes)` of apache-arrow reads it.
     pub fn persons(&self) -> Result<Vec<u8>, JsValue> {
         let batch =
             engine::rows_to_record_batch(self.store(), &self.rows).map_err(errors::to_js)?;
@@ -361,6 +361,7 @@ impl JsCohort {
         opts.times = args.times;
         opts.level = args.level.unwrap_or(opts.level);
         opts.first_entry_only = args.first_entry_only.unwrap_or(opts.first_entry_only);
+        opts.min_step = k.unwrap_or(DEFAULT_K);
         let km = aggregate::kaplan_meier(self.store(), &self.rows, &opts).map_err(errors::to_js)?;
         let mut aggs = vec![km.curve, km.at_risk, km.summary];
         disclosure::protect(&mut aggs, &Protection::k(k.unwrap_or(DEFAULT_K)))
@@ -403,7 +404,8 @@ impl JsCohort {
         #[wasm_bindgen(unchecked_param_type = "PathwayOptions | undefined")] options: JsValue,
         k: Option<u32>,
     ) -> Result<JsValue, JsValue> {
-        let opts: PathwayOptions = with_defaults(options, "pathways options")?;
+        let mut opts: PathwayOptions = with_defaults(options, "pathways options")?;
+        opts.min_count = k.unwrap_or(DEFAULT_K);
         protected(aggregate::pathways(self.store(), &self.rows, &opts), k)
     }
 }

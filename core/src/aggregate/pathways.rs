@@ -15,6 +15,11 @@ pub struct PathwayOptions {
     pub atc_level: u8,
     /// Number of treatment lines kept (the first N distinct classes).
     pub max_lines: usize,
+    /// Smallest group shown with its own sequence (the disclosure threshold k; 0 or 1 = every
+    /// sequence): rarer sequences are cut back to their first lines, see [`gather_rare`]. Set
+    /// by the faces from `k`, never read from a user's options.
+    #[serde(skip)]
+    pub min_count: u32,
 }
 
 impl Default for PathwayOptions {
@@ -22,6 +27,7 @@ impl Default for PathwayOptions {
         PathwayOptions {
             atc_level: 2,
             max_lines: 3,
+            min_count: 0,
         }
     }
 }
@@ -29,12 +35,55 @@ impl Default for PathwayOptions {
 /// Label of a person without any dispensing during follow-up.
 pub const NO_TREATMENT: &str = "(none)";
 
+/// Label of the lines cut from rare sequences: `C09 > (other)` gathers the persons who started
+/// with C09 and went on in ways too rare to show.
+pub const OTHER: &str = "(other)";
+
+/// A group of persons: the lines shown and whether rarer continuations were cut (`OTHER`).
+type Key = (Vec<String>, bool);
+
+/// Cut rare sequences back until every group has 0 or at least `k` persons: a group of 1 to
+/// k - 1 loses its last line (shown as [`OTHER`]) and joins the group of that prefix, the
+/// longest first, until only the group `(other)` with no line at all may stay small (the
+/// disclosure layer masks it, and its complement in the total). A sequence shown therefore
+/// always stands for at least `k` persons: a masked count never sits beside the exact
+/// sequence of a small group.
+pub fn gather_rare(counts: BTreeMap<Key, i64>, k: i64) -> BTreeMap<Key, i64> {
+    let mut counts = counts;
+    // A group of L lines (exact or cut) goes to the cut group of its first L - 1 lines: the
+    // groups of most lines go first, so the groups they join gather before being judged.
+    let depth = |key: &Key| key.0.len();
+    let bottom = |key: &Key| key.0.is_empty() && key.1;
+    loop {
+        let rare: Vec<(Key, usize)> = counts
+            .iter()
+            .filter(|(key, n)| (1..k).contains(*n) && !bottom(key))
+            .map(|(key, _)| (key.clone(), depth(key)))
+            .collect();
+        let Some(deepest) = rare.iter().map(|(_, d)| *d).max() else {
+            break;
+        };
+        for (key, d) in rare {
+            if d != deepest {
+                continue;
+            }
+            let n = counts.remove(&key).unwrap_or(0);
+            let mut lines = key.0;
+            lines.pop();
+            *counts.entry((lines, true)).or_default() += n;
+        }
+    }
+    counts
+}
+
 /// Sequences of drug classes dispensed from the index date to the end of follow-up (first
 /// entry of each person): each line is the set of classes first dispensed on one day (joined
 /// with `+`), classes already seen are skipped, and the first `max_lines` lines are kept.
 ///
-/// Columns: `sequence` (Utf8 stratum, lines joined with ` > `, [`NO_TREATMENT`] when none; null
-/// on the total row), `line_1` … `line_N` (Utf8), `persons` (Int64, distinct patients: the
+/// With `min_count` above 1, rare sequences are cut back by [`gather_rare`].
+///
+/// Columns: `sequence` (Utf8 stratum, lines joined with ` > `, [`NO_TREATMENT`] when none,
+/// ending in [`OTHER`] where rarer lines were cut; null on the total row), `line_1` … `line_N` (Utf8), `persons` (Int64, distinct patients: the
 /// patient count). Rows by decreasing count then sequence; the total row last.
 pub fn pathways(store: &EventStore, rows: &CohortRows, opts: &PathwayOptions) -> Result<Aggregate> {
     check_rows(store, rows)?;
@@ -50,7 +99,7 @@ pub fn pathways(store: &EventStore, rows: &CohortRows, opts: &PathwayOptions) ->
             opts.max_lines
         )));
     }
-    let mut counts: BTreeMap<Vec<String>, i64> = BTreeMap::new();
+    let mut counts: BTreeMap<Key, i64> = BTreeMap::new();
     let mut total = 0i64;
     for i in entries(rows, true) {
         let p = rows.person[i] as usize;
@@ -78,22 +127,29 @@ pub fn pathways(store: &EventStore, rows: &CohortRows, opts: &PathwayOptions) ->
                 lines.push(day.into_iter().collect::<Vec<_>>().join("+"));
             }
         }
-        *counts.entry(lines).or_default() += 1;
+        *counts.entry((lines, false)).or_default() += 1;
         total += 1;
     }
-    let mut list: Vec<(Vec<String>, i64)> = counts.into_iter().collect();
+    if opts.min_count > 1 {
+        counts = gather_rare(counts, opts.min_count as i64);
+    }
+    let mut list: Vec<(Key, i64)> = counts.into_iter().collect();
     list.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     let mut seq = vec![];
     let mut line_cols: Vec<Vec<Option<String>>> = vec![vec![]; opts.max_lines];
     let mut persons = vec![];
-    for (lines, n) in &list {
-        seq.push(Some(if lines.is_empty() {
+    for ((lines, cut), n) in &list {
+        let mut shown = lines.clone();
+        if *cut {
+            shown.push(OTHER.to_string());
+        }
+        seq.push(Some(if shown.is_empty() {
             NO_TREATMENT.to_string()
         } else {
-            lines.join(" > ")
+            shown.join(" > ")
         }));
         for (j, col) in line_cols.iter_mut().enumerate() {
-            col.push(lines.get(j).cloned());
+            col.push(shown.get(j).cloned());
         }
         persons.push(Some(*n));
     }
@@ -114,10 +170,20 @@ pub fn pathways(store: &EventStore, rows: &CohortRows, opts: &PathwayOptions) ->
         patient_counts: vec!["persons".into()],
         derived: vec![],
         complements: vec![],
-        notes: vec![format!(
-            "ATC level {}, first {} lines from index to end of follow-up",
-            opts.atc_level, opts.max_lines
-        )],
+        notes: {
+            let mut n = vec![format!(
+                "ATC level {}, first {} lines from index to end of follow-up",
+                opts.atc_level, opts.max_lines
+            )];
+            if opts.min_count > 1 {
+                n.push(format!(
+                    "sequences of fewer than {} persons cut back to their first lines, the rest \
+                     shown as {OTHER}",
+                    opts.min_count
+                ));
+            }
+            n
+        },
         protected_k: None,
     })
 }

@@ -21,6 +21,10 @@ pub struct SurvivalOptions<'a> {
     pub level: f64,
     /// Keep only each person's first entry (default true).
     pub first_entry_only: bool,
+    /// Smallest step published (the disclosure threshold k; 1 = the exact curve): consecutive
+    /// times are gathered into one step until its events and its censorings are each 0 or at
+    /// least this many, and so are the persons still at risk after it. See [`km_tables_min`].
+    pub min_step: u32,
 }
 
 impl<'a> SurvivalOptions<'a> {
@@ -31,6 +35,7 @@ impl<'a> SurvivalOptions<'a> {
             times: vec![],
             level: 0.95,
             first_entry_only: true,
+            min_step: 1,
         }
     }
 }
@@ -166,13 +171,75 @@ pub fn kaplan_meier(
         )));
     }
     let subj = subjects(store, rows, &opts.outcome, opts.first_entry_only)?;
-    km_tables(&subj, &opts.times, opts.level)
+    km_tables_min(&subj, &opts.times, opts.level, opts.min_step)
 }
 
-/// The tables of [`kaplan_meier`] from `(time, event)` subjects.
+/// The tables of [`kaplan_meier`] from `(time, event)` subjects: the exact curve.
 pub fn km_tables(subj: &[(i64, bool)], times: &[i64], level: f64) -> Result<KaplanMeier> {
+    km_tables_min(subj, times, level, 1)
+}
+
+/// Gather consecutive steps so that each published step has 0 or at least `k` events, 0 or at
+/// least `k` censorings, and leaves 0 or at least `k` persons at risk. Each step keeps the
+/// number at risk before its first time and the survival (and Greenwood sum) at its last time,
+/// so the published curve is the exact curve read at fewer times. Consecutive numbers at risk
+/// differ by events + censorings of one step: never 1 to k - 1 persons. When the last times
+/// cannot reach the threshold they join the step before them; if no step is left to join (fewer
+/// than `k` events or censorings in the whole curve), the one step is returned with `true`:
+/// its events and censorings must not be published.
+pub fn gather_steps(steps: &[Step], k: u64) -> (Vec<Step>, bool) {
+    let ok = |x: u64| x == 0 || x >= k;
+    let join = |a: Step, b: &Step| Step {
+        time: b.time,
+        n_risk: a.n_risk,
+        n_event: a.n_event + b.n_event,
+        n_censor: a.n_censor + b.n_censor,
+        survival: b.survival,
+        greenwood: b.greenwood,
+    };
+    let mut out: Vec<Step> = Vec::new();
+    let mut open: Option<Step> = None;
+    for s in steps {
+        let g = match open.take() {
+            Some(a) => join(a, s),
+            None => *s,
+        };
+        let left = g.n_risk - g.n_event - g.n_censor;
+        if ok(g.n_event) && ok(g.n_censor) && ok(left) {
+            out.push(g);
+        } else {
+            open = Some(g);
+        }
+    }
+    let mut masked = false;
+    if let Some(mut g) = open {
+        // The tail leaves nobody at risk: only its events and censorings can be short.
+        while !(ok(g.n_event) && ok(g.n_censor)) {
+            match out.pop() {
+                Some(prev) => g = join(prev, &g),
+                None => {
+                    masked = true;
+                    break;
+                }
+            }
+        }
+        out.push(g);
+    }
+    (out, masked)
+}
+
+/// The tables of [`kaplan_meier`] with steps gathered by [`gather_steps`] at threshold
+/// `min_step` (1: the exact curve). The numbers at risk at the requested times are the
+/// published curve's: the number at risk at the start of the published step that contains the
+/// time (or the next one), an upper bound of the exact number that publishes nothing new.
+pub fn km_tables_min(
+    subj: &[(i64, bool)],
+    times: &[i64],
+    level: f64,
+    min_step: u32,
+) -> Result<KaplanMeier> {
     let z = stats::normal_quantile(1.0 - (1.0 - level) / 2.0);
-    let steps = km_steps(subj);
+    let (steps, masked) = gather_steps(&km_steps(subj), min_step.max(1) as u64);
     let mut c: [Vec<Option<i64>>; 4] = Default::default();
     let mut f: [Vec<Option<f64>>; 4] = Default::default();
     for s in &steps {
@@ -209,21 +276,43 @@ pub fn km_tables(subj: &[(i64, bool)], times: &[i64], level: f64) -> Result<Kapl
             ("upper".into(), Col::Float(upper)),
         ])?,
         dims: vec![],
-        patient_counts: vec!["n_risk".into()],
-        derived: from_risk(&[
-            "n_event", "n_censor", "survival", "std_err", "lower", "upper",
-        ]),
-        complements: vec![],
-        notes: vec![format!(
-            "Kaplan–Meier, Greenwood variance, log-log {}% band; time in days after index",
-            level * 100.0
-        )],
+        patient_counts: vec!["n_risk".into(), "n_event".into(), "n_censor".into()],
+        derived: ["survival", "std_err", "lower", "upper"]
+            .iter()
+            .map(|c| Derived {
+                column: c.to_string(),
+                from: vec!["n_risk".into(), "n_event".into(), "n_censor".into()],
+            })
+            .collect(),
+        // Within a step, n_risk - n_event is the censored plus those still at risk, and
+        // n_risk - n_censor the events plus those still at risk: either small gives the other
+        // count away.
+        complements: vec![
+            ("n_event".into(), "n_risk".into()),
+            ("n_censor".into(), "n_risk".into()),
+        ],
+        notes: {
+            let mut n = vec![format!(
+                "Kaplan–Meier, Greenwood variance, log-log {}% band; time in days after index",
+                level * 100.0
+            )];
+            if min_step > 1 {
+                n.push(format!(
+                    "steps gathered so that each has 0 or at least {min_step} events, 0 or at \
+                     least {min_step} censorings, and leaves 0 or at least {min_step} persons at \
+                     risk; the survival shown at a step's time is the exact curve's"
+                ));
+            }
+            n
+        },
         protected_k: None,
     };
 
-    // Value of the curve at a time: the last step at or before it.
+    // Value of the published curve at a time: at risk at the start of the first step ending
+    // at or after it (0 past the last), survival of the last step ending at or before it.
     let at = |t: i64| -> (u64, f64, f64) {
-        let n_risk = subj.iter().filter(|(x, _)| *x >= t).count() as u64;
+        let j = steps.partition_point(|s| s.time < t);
+        let n_risk = steps.get(j).map_or(0, |s| s.n_risk);
         let k = steps.partition_point(|s| s.time <= t);
         if k == 0 {
             (n_risk, 1.0, 0.0)
@@ -235,12 +324,19 @@ pub fn km_tables(subj: &[(i64, bool)], times: &[i64], level: f64) -> Result<Kapl
         (vec![], vec![], vec![], vec![], vec![]);
     for &t in times {
         let (n, s, gw) = at(t);
-        let (lo, hi) = loglog_band(s, gw, z);
         t_col.push(Some(t));
         r_col.push(Some(n as i64));
-        s_col.push(Some(s));
-        lo_col.push(lo);
-        hi_col.push(hi);
+        // A masked curve's one step: its survival would give its events away.
+        if masked && steps.first().is_some_and(|s| s.time <= t) {
+            s_col.push(None);
+            lo_col.push(None);
+            hi_col.push(None);
+        } else {
+            let (lo, hi) = loglog_band(s, gw, z);
+            s_col.push(Some(s));
+            lo_col.push(lo);
+            hi_col.push(hi);
+        }
     }
     let at_risk = Aggregate {
         name: "km_at_risk".into(),
@@ -269,6 +365,11 @@ pub fn km_tables(subj: &[(i64, bool)], times: &[i64], level: f64) -> Result<Kapl
     let med_lo = first_below(&|s| loglog_band(s.survival, s.greenwood, z).0);
     let med_hi = first_below(&|s| loglog_band(s.survival, s.greenwood, z).1);
     let events = subj.iter().filter(|(_, e)| *e).count() as i64;
+    let (med, med_lo, med_hi) = if masked {
+        (None, None, None)
+    } else {
+        (med, med_lo, med_hi)
+    };
     let summary = Aggregate {
         name: "km_summary".into(),
         batch: make_batch(vec![
@@ -292,26 +393,16 @@ pub fn km_tables(subj: &[(i64, bool)], times: &[i64], level: f64) -> Result<Kapl
             ),
         ])?,
         dims: vec![],
-        patient_counts: vec!["persons".into(), "n_risk_at_median".into()],
-        derived: vec![
-            Derived {
-                column: "events".into(),
-                from: vec!["persons".into()],
-            },
-            Derived {
-                column: "median".into(),
-                from: vec!["persons".into(), "n_risk_at_median".into()],
-            },
-            Derived {
-                column: "median_lower".into(),
-                from: vec!["persons".into(), "n_risk_at_median".into()],
-            },
-            Derived {
-                column: "median_upper".into(),
-                from: vec!["persons".into(), "n_risk_at_median".into()],
-            },
-        ],
-        complements: vec![],
+        patient_counts: vec!["persons".into(), "events".into(), "n_risk_at_median".into()],
+        derived: ["median", "median_lower", "median_upper"]
+            .iter()
+            .map(|c| Derived {
+                column: c.to_string(),
+                from: vec!["persons".into(), "events".into(), "n_risk_at_median".into()],
+            })
+            .collect(),
+        // persons - events are the censored: small, they give the events away.
+        complements: vec![("events".into(), "persons".into())],
         notes: vec!["median: first time the curve reaches 0.5 or below".into()],
         protected_k: None,
     };

@@ -47,7 +47,9 @@ mod sets;
 
 use std::sync::Arc;
 
-use arrow_array::{ArrayRef, Date32Array, RecordBatch, StringArray, UInt32Array, UInt64Array};
+use arrow_array::{
+    ArrayRef, Date32Array, RecordBatch, StringArray, UInt32Array, UInt64Array, UInt8Array,
+};
 use arrow_schema::{DataType, Field, Schema};
 
 use crate::definition::Definition;
@@ -141,14 +143,19 @@ impl CohortResult {
     }
 }
 
-/// Cohort rows as an Arrow record batch: `person_id` (Utf8, the `BEN_NIR_PSA`), `index_date`
-/// and `exit_date` (Date32, exit inclusive).
+/// Cohort rows as an Arrow record batch: `person_id` (Utf8, the `BEN_NIR_PSA`), `BEN_RNG_GEM`
+/// (UInt8, the birth rank that tells twins apart: a person is the pair), `index_date` and
+/// `exit_date` (Date32, exit inclusive).
 pub fn rows_to_record_batch(store: &EventStore, rows: &CohortRows) -> Result<RecordBatch> {
     let nir = &store.patients.nir;
     let mut ids = Vec::with_capacity(rows.len());
+    let mut ranks = Vec::with_capacity(rows.len());
     for (k, &p) in rows.person.iter().enumerate() {
         match nir.get(p as usize) {
-            Some(n) => ids.push(n.as_str()),
+            Some(n) => {
+                ids.push(n.as_str());
+                ranks.push(store.patients.rank.get(p as usize).copied().unwrap_or(1));
+            }
             None => {
                 return Err(crate::Error::invalid(format!(
                     "cohort row {k}: person {p} is not in this dataset ({} persons)",
@@ -159,11 +166,13 @@ pub fn rows_to_record_batch(store: &EventStore, rows: &CohortRows) -> Result<Rec
     }
     let schema = Schema::new(vec![
         Field::new("person_id", DataType::Utf8, false),
+        Field::new("BEN_RNG_GEM", DataType::UInt8, false),
         Field::new("index_date", DataType::Date32, false),
         Field::new("exit_date", DataType::Date32, false),
     ]);
     let columns: Vec<ArrayRef> = vec![
         Arc::new(StringArray::from_iter_values(ids)),
+        Arc::new(UInt8Array::from(ranks)),
         Arc::new(Date32Array::from(rows.start.clone())),
         Arc::new(Date32Array::from(rows.end.clone())),
     ];

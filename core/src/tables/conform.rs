@@ -7,7 +7,7 @@ use arrow_array::types::*;
 use arrow_array::{
     Array, ArrayRef, Date32Array, Float64Array, Int32Array, Int64Array, RecordBatch, StringArray,
 };
-use arrow_schema::DataType;
+use arrow_schema::{DataType, TimeUnit};
 
 use super::schema::{TableKind, Ty};
 use crate::error::{Error, Result};
@@ -146,6 +146,69 @@ fn texts(a: &ArrayRef) -> std::result::Result<Vec<Option<String>>, String> {
     })
 }
 
+/// Units per day of an instant type (timestamps, `Date64`): what pandas and polars give for a
+/// date column read without care (`datetime64[ns]`, `Datetime`).
+fn per_day(t: &DataType) -> Option<i64> {
+    Some(match t {
+        DataType::Date64 => 86_400_000,
+        DataType::Timestamp(TimeUnit::Second, _) => 86_400,
+        DataType::Timestamp(TimeUnit::Millisecond, _) => 86_400_000,
+        DataType::Timestamp(TimeUnit::Microsecond, _) => 86_400_000_000,
+        DataType::Timestamp(TimeUnit::Nanosecond, _) => 86_400_000_000_000,
+        _ => return None,
+    })
+}
+
+/// The dates of an instant column (as text, for the date parser's checks), each at midnight:
+/// a time of day is an error naming the row, as a date column holds days.
+fn instant_dates(table: &str, column: &str, a: &ArrayRef) -> Result<Vec<Option<String>>> {
+    use arrow_array::cast::AsArray;
+    let t = a.data_type();
+    let unit = per_day(t).unwrap_or(1);
+    let n = a.len();
+    macro_rules! raw {
+        ($ty:ty) => {{
+            let p = a.as_primitive::<$ty>();
+            (0..n)
+                .map(|i| (!p.is_null(i)).then(|| p.value(i)))
+                .collect::<Vec<Option<i64>>>()
+        }};
+    }
+    let values = match t {
+        DataType::Date64 => raw!(Date64Type),
+        DataType::Timestamp(TimeUnit::Second, _) => raw!(TimestampSecondType),
+        DataType::Timestamp(TimeUnit::Millisecond, _) => raw!(TimestampMillisecondType),
+        DataType::Timestamp(TimeUnit::Microsecond, _) => raw!(TimestampMicrosecondType),
+        _ => raw!(TimestampNanosecondType),
+    };
+    let zone = match t {
+        DataType::Timestamp(_, Some(z)) => format!(" (time zone {z}: convert the column to dates)"),
+        _ => String::new(),
+    };
+    values
+        .into_iter()
+        .enumerate()
+        .map(|(r, v)| {
+            let Some(x) = v else { return Ok(None) };
+            if x.rem_euclid(unit) != 0 {
+                return Err(Error::BadValue {
+                    table: table.to_string(),
+                    column: column.to_string(),
+                    row: r + 1,
+                    message: format!("expected a date, found a time of day{zone}"),
+                });
+            }
+            let day = i32::try_from(x.div_euclid(unit)).map_err(|_| Error::BadValue {
+                table: table.to_string(),
+                column: column.to_string(),
+                row: r + 1,
+                message: "date out of range".to_string(),
+            })?;
+            Ok(Some(crate::dates::format(day)))
+        })
+        .collect()
+}
+
 /// Conform a batch to the canonical schema of `table`: columns matched by name
 /// (case-insensitive), extra columns dropped, missing optional columns null, other types
 /// converted through their text.
@@ -169,6 +232,15 @@ pub fn conform(table: &str, batch: &RecordBatch) -> Result<RecordBatch> {
             }
             None => out.push(arrow_array::new_null_array(&want, batch.num_rows())),
             Some(i) if *batch.column(i).data_type() == want => out.push(batch.column(i).clone()),
+            Some(i) if col.ty == Ty::Date && per_day(batch.column(i).data_type()).is_some() => {
+                let t = instant_dates(&name, col.name, batch.column(i))?;
+                out.push(column_from_text(
+                    &name,
+                    col.name,
+                    col.ty,
+                    t.iter().map(|x| x.as_deref()),
+                )?);
+            }
             Some(i) => {
                 let t = texts(batch.column(i)).map_err(|m| Error::Format {
                     path: name.clone(),

@@ -12,6 +12,81 @@ use super::conform::column_from_text;
 use super::schema::TableKind;
 use crate::error::{Error, Result};
 
+/// Text encoding of a CSV file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Encoding {
+    /// UTF-8 when the bytes are valid UTF-8, else Latin-1 (CNAM extracts are often Latin-1).
+    #[default]
+    Auto,
+    /// UTF-8 only: invalid bytes are an error naming their offset.
+    Utf8,
+    /// Latin-1 (ISO-8859-1), whatever the bytes: for Latin-1 files that happen to be valid UTF-8.
+    Latin1,
+}
+
+impl Encoding {
+    /// Parse `auto`, `utf-8` / `utf8`, `latin-1` / `latin1` / `iso-8859-1` (any case).
+    pub fn parse(name: &str) -> Result<Encoding> {
+        match name.trim().to_ascii_lowercase().replace('_', "-").as_str() {
+            "auto" => Ok(Encoding::Auto),
+            "utf-8" | "utf8" => Ok(Encoding::Utf8),
+            "latin-1" | "latin1" | "iso-8859-1" | "iso8859-1" => Ok(Encoding::Latin1),
+            other => Err(Error::invalid(format!(
+                "encoding: expected \"auto\", \"utf-8\" or \"latin-1\", found {other:?}"
+            ))),
+        }
+    }
+}
+
+/// Options of the CSV reader. The defaults read CNAM extracts: `;` between fields, UTF-8 or
+/// Latin-1 detected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CsvOptions {
+    /// Field separator (`;` in CNAM extracts; `,`, `|` or a tab elsewhere).
+    pub separator: char,
+    /// Text encoding.
+    pub encoding: Encoding,
+}
+
+impl Default for CsvOptions {
+    fn default() -> Self {
+        CsvOptions {
+            separator: ';',
+            encoding: Encoding::Auto,
+        }
+    }
+}
+
+impl CsvOptions {
+    /// Check the options: a separator cannot be a quote, a line break or a decimal mark.
+    pub fn validate(&self) -> Result<()> {
+        if matches!(self.separator, '"' | '\n' | '\r' | '.') || self.separator.is_alphanumeric() {
+            return Err(Error::invalid(format!(
+                "separator: {:?} cannot separate fields (use ';', ',', '|' or a tab)",
+                self.separator
+            )));
+        }
+        Ok(())
+    }
+}
+
+fn decode_with(bytes: &[u8], encoding: Encoding, path: &str) -> Result<String> {
+    match encoding {
+        Encoding::Auto => Ok(decode(bytes)),
+        Encoding::Latin1 => Ok(bytes.iter().map(|&b| b as char).collect()),
+        Encoding::Utf8 => match std::str::from_utf8(bytes) {
+            Ok(s) => Ok(s.strip_prefix('\u{feff}').unwrap_or(s).to_string()),
+            Err(e) => Err(Error::Format {
+                path: path.to_string(),
+                message: format!(
+                    "not UTF-8 (invalid byte at offset {}): read it as Latin-1",
+                    e.valid_up_to()
+                ),
+            }),
+        },
+    }
+}
+
 /// Decode bytes: UTF-8 when valid (a leading byte-order mark is skipped), else Latin-1.
 pub fn decode(bytes: &[u8]) -> String {
     match std::str::from_utf8(bytes) {
@@ -22,7 +97,7 @@ pub fn decode(bytes: &[u8]) -> String {
 
 /// Split CSV text into records of (field, quoted) pairs. Quotes follow RFC 4180 (`""` inside a
 /// quoted field is one quote); records end at `\n` or `\r\n` outside quotes.
-fn records(text: &str, path: &str) -> Result<Vec<Vec<(String, bool)>>> {
+fn records(text: &str, path: &str, separator: char) -> Result<Vec<Vec<(String, bool)>>> {
     let mut out = Vec::new();
     let mut rec: Vec<(String, bool)> = Vec::new();
     let mut field = String::new();
@@ -51,7 +126,7 @@ fn records(text: &str, path: &str) -> Result<Vec<Vec<(String, bool)>>> {
                 in_q = true;
                 any = true;
             }
-            ';' => {
+            c if c == separator => {
                 rec.push((std::mem::take(&mut field), quoted));
                 quoted = false;
                 any = true;
@@ -87,10 +162,21 @@ fn records(text: &str, path: &str) -> Result<Vec<Vec<(String, bool)>>> {
 /// Read CSV bytes of `table` into a batch conformed to the table's schema (`path` names the
 /// file in errors).
 pub fn read_csv(table: &str, bytes: &[u8], path: &str) -> Result<RecordBatch> {
+    read_csv_with(table, bytes, path, &CsvOptions::default())
+}
+
+/// [`read_csv`] with a separator and an encoding of the user's choice.
+pub fn read_csv_with(
+    table: &str,
+    bytes: &[u8],
+    path: &str,
+    options: &CsvOptions,
+) -> Result<RecordBatch> {
+    options.validate()?;
     let kind = TableKind::parse(table)?;
     let name = kind.name();
-    let text = decode(bytes);
-    let recs = records(&text, path)?;
+    let text = decode_with(bytes, options.encoding, path)?;
+    let recs = records(&text, path, options.separator)?;
     let Some((header, rows)) = recs.split_first() else {
         return Err(Error::Format {
             path: path.to_string(),

@@ -232,6 +232,36 @@ pub fn read_dir(dir: &Path) -> Result<Vec<(String, RecordBatch)>> {
     read_files(&paths)
 }
 
+/// Read CSV files with `options`, each `(table, path)`: the table named by the caller, or by
+/// the file stem when `None` (a table found twice is an error).
+pub fn read_csv_files(
+    files: &[(Option<String>, PathBuf)],
+    options: &super::csv::CsvOptions,
+) -> Result<Vec<(String, RecordBatch)>> {
+    options.validate()?;
+    let mut out: Vec<(String, RecordBatch)> = Vec::new();
+    let mut from: Vec<&PathBuf> = Vec::new();
+    for (table, p) in files {
+        let t = match table {
+            Some(t) => TableKind::parse(t)
+                .map(|k| k.name())
+                .map_err(|_| Error::UnknownTable(format!("{t} (for file {})", p.display())))?,
+            None => table_of_path(p)?,
+        };
+        let bytes = std::fs::read(p).map_err(|e| Error::io(p, &e))?;
+        let b = super::csv::read_csv_with(&t, &bytes, &p.display().to_string(), options)?;
+        if let Some(i) = out.iter().position(|(n, _)| *n == t) {
+            return Err(fmt_err(
+                p,
+                format!("table {t} is also in {}", from[i].display()),
+            ));
+        }
+        out.push((t, b));
+        from.push(p);
+    }
+    Ok(out)
+}
+
 /// Read the given table files (a table found twice is an error).
 pub fn read_files(paths: &[PathBuf]) -> Result<Vec<(String, RecordBatch)>> {
     let mut out: Vec<(String, RecordBatch)> = Vec::new();

@@ -23,7 +23,8 @@ pub mod render;
 pub mod schema;
 
 pub use conform::conform;
+pub use csv::{CsvOptions, Encoding};
 pub use flatten::{flatten, FilterReport};
-pub use io::{read_dir, read_file, read_files, write_dir, Format};
+pub use io::{read_csv_files, read_dir, read_file, read_files, write_dir, Format};
 pub use render::render;
 pub use schema::{schema, Column, TableKind, Ty};

@@ -150,10 +150,38 @@ def read_parquet(path: StrPath | Sequence[StrPath]) -> Dataset:
     return Dataset._wrap(_native.Dataset.read_files(_files(path, (".parquet",))))
 
 
-def read_csv(path: StrPath | Sequence[StrPath]) -> Dataset:
-    """Read SNDS tables from CNAM-style CSV (``;`` separated, UTF-8 or Latin-1): one file, a list of
-    files or a folder of ``.csv`` files, each named after its table (``IR_BEN_R.csv``)."""
-    return Dataset._wrap(_native.Dataset.read_files(_files(path, (".csv", ".CSV"))))
+def read_csv(
+    path: StrPath | Sequence[StrPath] | Mapping[str, StrPath],
+    *,
+    separator: str = ";",
+    encoding: str = "auto",
+) -> Dataset:
+    """Read SNDS tables from CSV files.
+
+    ``path`` is one file, a list of files or a folder of ``.csv`` files, each named after its
+    table (``IR_BEN_R.csv``), or a mapping of table name to file for files named otherwise
+    (``{"ER_PHA_F": "extraction_pharmacie_2021.csv"}``).
+
+    The defaults read CNAM extracts: ``separator=";"``, ``encoding="auto"`` (UTF-8 when the
+    bytes are valid UTF-8, else Latin-1; ``"utf-8"`` or ``"latin-1"`` force one). Decimal
+    commas and points, ISO and French dates (``09/02/2021``) are accepted in every case.
+    """
+    if isinstance(path, Mapping):
+        files: list[tuple[str | None, str]] = []
+        for table, file in path.items():
+            if not isinstance(table, str):
+                raise InvalidArgumentError(
+                    f"path: keys must be SNDS table names (str), found {type(table).__name__}"
+                )
+            p = Path(os.fspath(file))
+            if not p.is_file():
+                raise MissingFileError(f"{p}: no such file (table {table})")
+            files.append((table, str(p)))
+    else:
+        files = [(None, f) for f in _files(path, (".csv", ".CSV"))]
+    if not isinstance(separator, str) or not isinstance(encoding, str):
+        raise InvalidArgumentError("separator and encoding: expected strings")
+    return Dataset._wrap(_native.Dataset.read_csv_files(files, separator, encoding))
 
 
 def read(path: StrPath) -> Dataset:
@@ -279,7 +307,8 @@ class Cohort:
         return self._dataset
 
     def persons(self) -> pl.DataFrame:
-        """One row per cohort entry: the person (``person_id``), index and exit dates."""
+        """One row per cohort entry: the person (``person_id``, the ``BEN_NIR_PSA``, with
+        ``BEN_RNG_GEM``, the birth rank that tells twins apart), index and exit dates."""
         return _to_polars(self._inner.persons())
 
     def attrition(self) -> pl.DataFrame:
