@@ -3,6 +3,7 @@
 //!
 //! ```sh
 //! cargo run --release -p cohorte-core --example summary -- --patients 100000 --seed 1
+//! cargo run --release -p cohorte-core --example summary -- --patients 300 --write tables --format csv
 //! ```
 
 use std::collections::BTreeMap;
@@ -14,9 +15,14 @@ use cohorte_core::dates;
 use cohorte_core::model::{sex, EventKind, Population};
 use cohorte_core::synth::{self, SynthConfig};
 
-fn parse_args() -> Result<(SynthConfig, Vec<usize>), String> {
+/// Where to write the source tables instead of printing a summary, and in which format.
+type WriteTo = Option<(std::path::PathBuf, cohorte_core::tables::Format)>;
+
+fn parse_args() -> Result<(SynthConfig, Vec<usize>, WriteTo), String> {
     let mut cfg = SynthConfig::default();
     let mut show = Vec::new();
+    let mut write: WriteTo = None;
+    let mut format = cohorte_core::tables::Format::Parquet;
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
         let mut value = |name: &str| it.next().ok_or(format!("{name}: expected a value"));
@@ -47,16 +53,25 @@ fn parse_args() -> Result<(SynthConfig, Vec<usize>), String> {
                     .parse()
                     .map_err(|e| format!("--show: {e}"))?,
             ),
+            "--write" => write = Some((value("--write")?.into(), format)),
+            "--format" => {
+                format = cohorte_core::tables::Format::parse(&value("--format")?)
+                    .map_err(|e| format!("--format: {e}"))?;
+                if let Some((_, f)) = write.as_mut() {
+                    *f = format;
+                }
+            }
             "-h" | "--help" => {
                 println!(
-                    "summary [--patients N] [--seed S] [--start-year Y] [--years K] [--show INDEX]..."
+                    "summary [--patients N] [--seed S] [--start-year Y] [--years K] [--show INDEX]... \
+                     [--write DIR [--format parquet|csv|arrow]]"
                 );
                 std::process::exit(0);
             }
             other => return Err(format!("unknown argument {other}")),
         }
     }
-    Ok((cfg, show))
+    Ok((cfg, show, write))
 }
 
 /// The `n` most frequent codes of a kind, with their counts (dispensings by ATC7 substance).
@@ -123,13 +138,30 @@ fn print_history(out: &mut String, pop: &Population, p: usize) {
 }
 
 fn main() {
-    let (cfg, show) = match parse_args() {
+    let (cfg, show, write) = match parse_args() {
         Ok(c) => c,
         Err(e) => {
             eprintln!("summary: {e}");
             std::process::exit(2);
         }
     };
+    if let Some((dir, format)) = write {
+        // The source tables, one file each, as a user would receive them.
+        let written =
+            cohorte_core::Dataset::synthetic(&cfg).and_then(|d| d.write_dir(&dir, format));
+        match written {
+            Ok(files) => {
+                for f in files {
+                    println!("{}", f.display());
+                }
+                return;
+            }
+            Err(e) => {
+                eprintln!("summary: {e}");
+                std::process::exit(1);
+            }
+        }
+    }
     let t = Instant::now();
     let pop = match synth::generate(&cfg) {
         Ok(p) => p,

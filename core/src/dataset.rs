@@ -152,6 +152,11 @@ impl Dataset {
         &self.filters
     }
 
+    /// The population and the quality filters' report, for a face that keeps its own store.
+    pub fn into_parts(self) -> (Population, Vec<FilterReport>) {
+        (self.population, self.filters)
+    }
+
     /// Counts of patients, events by kind, the period and the rows of each source table.
     pub fn summary(&self) -> Summary {
         let pop = &self.population;

@@ -47,7 +47,15 @@ export interface Summary {
   dataStart: string;
   /** Last day of the data, `YYYY-MM-DD`. */
   dataEnd: string;
+  /** Rows removed on load by each quality filter (empty for a generated population). */
+  filters: { table: string; filter: string; rowsRemoved: number }[];
   [key: string]: unknown;
+}
+
+/** A file for `Dataset.fromFiles`: its name (`ER_PHA_F.parquet`) and its bytes. */
+export interface FileInput {
+  name: string;
+  bytes: Uint8Array;
 }
 
 /** One result of `searchCodes`. */
