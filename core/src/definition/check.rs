@@ -1,7 +1,11 @@
 //! Checks of meaning on a well-typed definition: references (concept sets, nested cohorts),
 //! code systems against event types, malformed codes, empty or impossible windows and counts.
 //! Codes missing from the shipped referential are warnings (see the module documentation).
+//!
+//! The parts of a document whose structure has errors are skipped (they are the *holes* of
+//! [`super::salvage`]): every other part is checked.
 
+use super::salvage::Holes;
 use super::{ConceptSet, Criterion, Definition, EventFilter, EventType, Exit, Window, MAX_RULES};
 use crate::error::{Problem, Severity};
 use crate::model::CodeSystem;
@@ -16,6 +20,9 @@ fn key(path: &str, k: &str) -> String {
 
 struct C<'a, 'p> {
     def: &'a Definition,
+    /// Path of `def` (empty for the document, `cohorts[0]` for a nested cohort).
+    path: &'a str,
+    holes: &'a Holes,
     problems: &'p mut Vec<Problem>,
 }
 
@@ -65,7 +72,7 @@ pub(crate) fn well_formed(system: CodeSystem, code: &str) -> Result<(), &'static
     }
 }
 
-impl C<'_, '_> {
+impl<'a> C<'a, '_> {
     fn push(&mut self, path: &str, severity: Severity, message: impl Into<String>) {
         self.problems.push(Problem {
             path: path.to_string(),
@@ -78,6 +85,22 @@ impl C<'_, '_> {
     }
     fn warn(&mut self, path: &str, message: impl Into<String>) {
         self.push(path, Severity::Warning, message)
+    }
+
+    /// Whether the part at `path` was malformed (already reported, not checked).
+    fn hole(&self, path: &str) -> bool {
+        self.holes.contains(path)
+    }
+
+    /// The concept set named `name`, unless it is a malformed one (`Err(())`: exists, skip).
+    fn find_set(&self, name: &str) -> Option<Result<&'a ConceptSet, ()>> {
+        let def = self.def;
+        let i = def.concept_sets.iter().position(|c| c.name == name)?;
+        if self.hole(&format!("{}[{i}]", key(self.path, "concept_sets"))) {
+            Some(Err(()))
+        } else {
+            Some(Ok(&def.concept_sets[i]))
+        }
     }
 
     fn concept_names(&self) -> String {
@@ -131,6 +154,9 @@ impl C<'_, '_> {
     }
 
     fn filter(&mut self, f: &EventFilter, path: &str) {
+        if self.hole(path) {
+            return;
+        }
         if f.event == EventType::Death {
             if f.concept_set.is_some() {
                 self.err(
@@ -139,7 +165,7 @@ impl C<'_, '_> {
                 );
             }
         } else if let Some(name) = &f.concept_set {
-            match self.def.concept_set(name) {
+            match self.find_set(name) {
                 None => {
                     let known = self.concept_names();
                     self.err(
@@ -147,7 +173,7 @@ impl C<'_, '_> {
                         format!("unknown concept set {name:?} ({known})"),
                     )
                 }
-                Some(cs) if !f.event.systems().contains(&cs.system) => {
+                Some(Ok(cs)) if !f.event.systems().contains(&cs.system) => {
                     let want: Vec<&str> = f.event.systems().iter().map(|s| s.name()).collect();
                     self.err(
                         &key(path, "concept_set"),
@@ -204,6 +230,9 @@ impl C<'_, '_> {
     }
 
     fn criterion(&mut self, c: &Criterion, path: &str) {
+        if self.hole(path) {
+            return;
+        }
         let group = |this: &mut Self, list: &[Criterion], field: &str| {
             let p = key(path, field);
             if list.is_empty() {
@@ -306,9 +335,14 @@ impl C<'_, '_> {
     }
 }
 
-/// Push every problem of meaning of `def` (its path prefixed by `path`).
-pub(crate) fn check(def: &Definition, path: &str, problems: &mut Vec<Problem>) {
-    let mut c = C { def, problems };
+/// Push every problem of meaning of `def` (its path prefixed by `path`), skipping the `holes`.
+pub(crate) fn check(def: &Definition, path: &str, holes: &Holes, problems: &mut Vec<Problem>) {
+    let mut c = C {
+        def,
+        path,
+        holes,
+        problems,
+    };
     if def.version != super::CURRENT_VERSION {
         c.err(
             &key(path, "version"),
@@ -318,27 +352,37 @@ pub(crate) fn check(def: &Definition, path: &str, problems: &mut Vec<Problem>) {
             ),
         );
     }
-    if def.name.trim().is_empty() {
+    if !c.hole(&key(path, "name")) && def.name.trim().is_empty() {
         c.err(&key(path, "name"), "expected a non-empty name");
     }
+    let set_path = |i: usize| format!("{}[{i}]", key(path, "concept_sets"));
+    let named = |i: usize| !holes.contains(&key(&set_path(i), "name"));
     for (i, cs) in def.concept_sets.iter().enumerate() {
-        let p = format!("{}[{i}]", key(path, "concept_sets"));
-        if def.concept_sets[..i].iter().any(|o| o.name == cs.name) {
+        let p = set_path(i);
+        if named(i)
+            && def.concept_sets[..i]
+                .iter()
+                .enumerate()
+                .any(|(j, o)| named(j) && o.name == cs.name)
+        {
             c.err(
                 &key(&p, "name"),
                 format!("concept set {:?} is defined twice", cs.name),
             );
         }
-        c.concept_set(cs, &p);
+        if !c.hole(&p) {
+            c.concept_set(cs, &p);
+        }
     }
     let ep = key(path, "entry");
-    if def.entry.events.is_empty() {
+    let entry_ok = !c.hole(&ep);
+    if entry_ok && !c.hole(&key(&ep, "events")) && def.entry.events.is_empty() {
         c.err(&key(&ep, "events"), "expected at least one event filter");
     }
     for (i, f) in def.entry.events.iter().enumerate() {
         c.filter(f, &format!("{}[{i}]", key(&ep, "events")));
     }
-    if let Some(r) = def.entry.date_range {
+    if let Some(r) = def.entry.date_range.filter(|_| entry_ok) {
         if let (Some(a), Some(b)) = (r.from, r.to) {
             if a > b {
                 c.err(
@@ -359,12 +403,20 @@ pub(crate) fn check(def: &Definition, path: &str, problems: &mut Vec<Problem>) {
     }
     for (i, r) in def.inclusion.iter().enumerate() {
         let p = format!("{}[{i}]", key(path, "inclusion"));
-        if r.name.trim().is_empty() {
+        let rule_named =
+            |j: usize| !holes.contains(&format!("{}[{j}].name", key(path, "inclusion")));
+        if !rule_named(i) {
+            // Malformed name, already reported.
+        } else if r.name.trim().is_empty() {
             c.err(
                 &key(&p, "name"),
                 "expected a non-empty rule name (it labels the attrition step)",
             );
-        } else if def.inclusion[..i].iter().any(|o| o.name == r.name) {
+        } else if def.inclusion[..i]
+            .iter()
+            .enumerate()
+            .any(|(j, o)| rule_named(j) && o.name == r.name)
+        {
             c.warn(
                 &key(&p, "name"),
                 format!(
@@ -382,7 +434,7 @@ pub(crate) fn check(def: &Definition, path: &str, problems: &mut Vec<Problem>) {
         ..
     } = &def.exit
     {
-        match def.concept_set(concept_set) {
+        match c.find_set(concept_set) {
             None => {
                 let known = c.concept_names();
                 c.err(
@@ -390,7 +442,7 @@ pub(crate) fn check(def: &Definition, path: &str, problems: &mut Vec<Problem>) {
                     format!("the drug_exposure exit needs a drug concept set: unknown concept set {concept_set:?} ({known})"),
                 )
             }
-            Some(cs) if !matches!(cs.system, CodeSystem::Atc | CodeSystem::Cip13) => c.err(
+            Some(Ok(cs)) if !matches!(cs.system, CodeSystem::Atc | CodeSystem::Cip13) => c.err(
                 &key(&xp, "concept_set"),
                 format!(
                     "the drug_exposure exit needs a drug concept set (ATC or CIP13), but {concept_set:?} holds {} codes",
@@ -408,12 +460,24 @@ pub(crate) fn check(def: &Definition, path: &str, problems: &mut Vec<Problem>) {
     }
     for (i, nested) in def.cohorts.iter().enumerate() {
         let p = format!("{}[{i}]", key(path, "cohorts"));
-        if def.cohorts[..i].iter().any(|o| o.name == nested.name) {
+        if c.hole(&p) {
+            continue;
+        }
+        let cohort_named = |j: usize| {
+            let q = format!("{}[{j}]", key(path, "cohorts"));
+            !holes.contains(&q) && !holes.contains(&key(&q, "name"))
+        };
+        if cohort_named(i)
+            && def.cohorts[..i]
+                .iter()
+                .enumerate()
+                .any(|(j, o)| cohort_named(j) && o.name == nested.name)
+        {
             c.err(
                 &key(&p, "name"),
                 format!("nested cohort {:?} is defined twice", nested.name),
             );
         }
-        check(nested, &p, c.problems);
+        check(nested, &p, holes, c.problems);
     }
 }

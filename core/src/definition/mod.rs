@@ -33,9 +33,13 @@
 //! type error is reported with its path (`inclusion[2].window.start: expected an integer number
 //! of days, found "30"`), then checks the meaning (unknown concept set, unknown code system, a
 //! concept set of the wrong system for an event, a window whose start is after its end...).
-//! Every problem is reported at once in [`crate::Error::Definition`]: when the structure has
-//! errors, references to unknown concept sets and nested cohorts are listed with them (the
-//! other checks of meaning need a well-typed document and run once the structure is valid).
+//! Every problem is reported at once in [`crate::Error::Definition`], the type errors and the
+//! errors of meaning together: a part with a type error (a concept set, an entry filter, a rule
+//! or one criterion of a group, the exit, a censoring filter, a nested cohort) is reported and
+//! left out of the checks of meaning, which run on every other part. References to unknown
+//! concept sets and nested cohorts are reported even from inside a malformed part. A missing,
+//! malformed or unknown `version` is reported and the document is then read as the current
+//! version, so its other problems are listed too.
 //!
 //! A code absent from Cohorte's shipped referential ([`crate::referential::contains`]) is a
 //! **warning**, not an error: the referential covers the conditions of the examples and of the
@@ -50,6 +54,7 @@
 
 mod check;
 mod examples;
+mod salvage;
 mod walk;
 
 use std::borrow::Cow;
@@ -610,7 +615,7 @@ impl Definition {
     /// Every problem of the meaning (errors and warnings), with paths.
     pub fn check(&self) -> Vec<Problem> {
         let mut problems = Vec::new();
-        check::check(self, "", &mut problems);
+        check::check(self, "", &salvage::Holes::new(), &mut problems);
         problems
     }
 
@@ -646,7 +651,8 @@ impl Definition {
 /// (errors and warnings).
 #[derive(Debug, Clone, Serialize)]
 pub struct Validation {
-    /// The definition, when its structure is valid (it may still have errors of meaning).
+    /// The definition, when its structure (and its version) is valid; it may still have errors
+    /// of meaning.
     #[serde(skip)]
     pub definition: Option<Definition>,
     /// Every problem found.
@@ -678,39 +684,54 @@ pub fn validate_json(text: &str) -> Validation {
 /// Validate a parsed JSON value, as [`validate_json`].
 pub fn validate_value(mut value: serde_json::Value) -> Validation {
     let mut problems = Vec::new();
-    if let Err(p) = migrate(&mut value) {
-        problems.push(p);
+    if !value.is_object() {
+        problems.push(Problem {
+            path: String::new(),
+            message: "expected an object (a cohort definition)".into(),
+            severity: Severity::Error,
+        });
         return Validation {
             definition: None,
             problems,
         };
     }
-    walk::walk_definition(&mut value, "", &mut problems);
-    if !problems.is_empty() {
-        return Validation {
-            definition: None,
-            problems,
-        };
+    migrate_at(&mut value, "", None, &mut problems);
+    let unknown_refs = walk::walk_definition(&mut value, "", &mut problems);
+    let structure_ok = problems.is_empty();
+    // With structural errors, the malformed parts become placeholders (holes) and the checks of
+    // meaning run on the rest.
+    let (readable, holes) = if structure_ok {
+        (Some(value), salvage::Holes::new())
+    } else {
+        match salvage::salvage(&value, &problems) {
+            Some((v, h)) => (Some(v), h),
+            None => (None, salvage::Holes::new()),
+        }
+    };
+    let mut definition = None;
+    match readable.map(serde_json::from_value::<Definition>) {
+        Some(Ok(d)) => {
+            check::check(&d, "", &holes, &mut problems);
+            if structure_ok {
+                definition = Some(d);
+            }
+        }
+        Some(Err(e)) if structure_ok => problems.push(Problem {
+            path: String::new(),
+            message: format!("cannot read the definition: {e}"),
+            severity: Severity::Error,
+        }),
+        _ => {}
     }
-    match serde_json::from_value::<Definition>(value) {
-        Ok(d) => {
-            check::check(&d, "", &mut problems);
-            Validation {
-                definition: Some(d),
-                problems,
-            }
+    // Unknown references inside malformed parts (the others were just reported, at their path).
+    for r in unknown_refs {
+        if !problems.iter().any(|p| p.path == r.path) {
+            problems.push(r);
         }
-        Err(e) => {
-            problems.push(Problem {
-                path: String::new(),
-                message: format!("cannot read the definition: {e}"),
-                severity: Severity::Error,
-            });
-            Validation {
-                definition: None,
-                problems,
-            }
-        }
+    }
+    Validation {
+        definition,
+        problems,
     }
 }
 
@@ -719,65 +740,79 @@ pub fn validate_value(mut value: serde_json::Value) -> Validation {
 ///
 /// Version 1 called concept sets `concepts` and bounded windows with `from`/`to`; version 2
 /// says `concept_sets` and `start`/`end`. A document without `version` is an error (the field
-/// says which rules to read it with); a version newer than this library is an error too.
+/// says which rules to read it with); a version newer than this library is an error too. On an
+/// error the first problem is returned and the document is left as the current version would
+/// read it (the validation goes on that way to report the other problems).
 pub fn migrate(value: &mut serde_json::Value) -> std::result::Result<(), Problem> {
-    migrate_at(value, "", None)
+    if !value.is_object() {
+        return Err(Problem {
+            path: String::new(),
+            message: "expected an object (a cohort definition)".into(),
+            severity: Severity::Error,
+        });
+    }
+    let mut problems = Vec::new();
+    migrate_at(value, "", None, &mut problems);
+    match problems.into_iter().next() {
+        Some(p) => Err(p),
+        None => Ok(()),
+    }
 }
 
 /// `inherited`: the version of the enclosing document, which a nested cohort without its own
-/// `version` follows.
+/// `version` follows. A missing (at the top), malformed or unknown version is reported and the
+/// current version assumed. Nested cohorts that are not objects are left to the walk.
 fn migrate_at(
     value: &mut serde_json::Value,
     path: &str,
     inherited: Option<u64>,
-) -> std::result::Result<(), Problem> {
+    problems: &mut Vec<Problem>,
+) {
     let vpath = format!("{path}version");
-    let err = |message: String| Problem {
-        path: vpath.clone(),
-        message,
-        severity: Severity::Error,
+    let mut err = |message: String| {
+        problems.push(Problem {
+            path: vpath.clone(),
+            message,
+            severity: Severity::Error,
+        })
     };
     let Some(obj) = value.as_object_mut() else {
-        return Err(Problem {
-            path: path.trim_end_matches('.').to_string(),
-            message: "expected an object (a cohort definition)".into(),
-            severity: Severity::Error,
-        });
+        return;
     };
+    let current = u64::from(CURRENT_VERSION);
     let version = match (obj.get("version"), inherited) {
-        (None, Some(v)) => {
-            obj.insert("version".into(), serde_json::Value::from(v));
-            v
-        }
+        (None, Some(v)) => v,
         (None, None) => {
-            return Err(err(format!(
+            err(format!(
                 "missing; expected the format version (current: {CURRENT_VERSION})"
-            )))
+            ));
+            current
         }
         (Some(v), _) => match v.as_u64() {
-            Some(n) => n,
+            Some(n) if (1..=current).contains(&n) => n,
+            Some(n) => {
+                err(format!(
+                    "version {n} is not known to this version of Cohorte (expected 1 to {CURRENT_VERSION}); read as version {CURRENT_VERSION}"
+                ));
+                current
+            }
             None => {
-                return Err(err(format!(
+                err(format!(
                     "expected an integer format version (1 to {CURRENT_VERSION}), found {v}"
-                )))
+                ));
+                current
             }
         },
     };
-    match version {
-        1 => migrate_v1(value),
-        2 => {}
-        n => {
-            return Err(err(format!(
-            "version {n} is not known to this version of Cohorte (expected 1 to {CURRENT_VERSION})"
-        )))
-        }
+    obj.insert("version".into(), serde_json::Value::from(version));
+    if version == 1 {
+        migrate_v1(value);
     }
     if let Some(cohorts) = value.get_mut("cohorts").and_then(|c| c.as_array_mut()) {
         for (i, c) in cohorts.iter_mut().enumerate() {
-            migrate_at(c, &format!("{path}cohorts[{i}]."), Some(version))?;
+            migrate_at(c, &format!("{path}cohorts[{i}]."), Some(version), problems);
         }
     }
-    Ok(())
 }
 
 /// Version 1 to 2: `concepts` becomes `concept_sets`, window `from`/`to` become `start`/`end`.

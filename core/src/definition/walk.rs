@@ -53,8 +53,8 @@ struct W<'p> {
     problems: &'p mut Vec<Problem>,
     /// References met in the current definition: (path, name, whether a nested cohort).
     refs: Vec<(String, String, bool)>,
-    /// Unknown references, reported only when the structure has errors (otherwise the checks
-    /// of meaning report them), so a student sees every problem in one pass.
+    /// Unknown references, for the ones the checks of meaning cannot see (inside a malformed
+    /// part), so a student sees every problem in one pass.
     deferred: Vec<Problem>,
 }
 
@@ -758,15 +758,18 @@ impl W<'_> {
 }
 
 /// Walk a (migrated) definition document, pushing every structural problem; normalises in place.
-pub(crate) fn walk_definition(v: &mut Value, path: &str, problems: &mut Vec<Problem>) {
+/// Returns the references to unknown concept sets and nested cohorts, wherever they are (also
+/// inside malformed parts, which the checks of meaning skip).
+pub(crate) fn walk_definition(
+    v: &mut Value,
+    path: &str,
+    problems: &mut Vec<Problem>,
+) -> Vec<Problem> {
     let mut w = W {
         problems,
         refs: Vec::new(),
         deferred: Vec::new(),
     };
     w.definition(v, path);
-    if !w.problems.is_empty() {
-        let deferred = std::mem::take(&mut w.deferred);
-        w.problems.extend(deferred);
-    }
+    w.deferred
 }
