@@ -74,34 +74,67 @@ pub fn age_at(birth: Day, at: Day) -> i32 {
     age
 }
 
-/// Parse a date as found in SNDS extracts: ISO (`2021-03-09`, optionally followed by a time),
-/// French (`09/03/2021`), compact (`20210309`) or SAS (`09MAR2021`, optionally `:00:00:00`).
-/// The result must lie in [`MIN_DAY`]..=[`MAX_DAY`].
+/// Parse a date as found in SNDS extracts: ISO (`2021-03-09`), French (`09/03/2021`), compact
+/// (`20210309`) or SAS (`09MAR2021`, month in any case). ISO and French dates may be followed by a
+/// midnight time (`2021-03-09 00:00:00`, `2021-03-09T00:00`, `09/03/2021 00:00:00.000`), SAS
+/// dates by `:00:00:00` (the SAS datetime form): a date column holds days, so any other time of
+/// day is an error, as is any other trailing text. The result must lie in
+/// [`MIN_DAY`]..=[`MAX_DAY`]. Never panics, whatever the text (non-ASCII included).
 pub fn parse(text: &str) -> Result<Day, String> {
     let t = text.trim();
     let bad = || format!("expected a date such as 2021-03-09 or 09/03/2021, found {t:?}");
-    let num = |s: &str| -> Result<u32, String> {
-        if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(bad());
-        }
-        s.parse::<u32>().map_err(|_| bad())
-    };
-    let (y, m, d) = if t.len() >= 10 && t.as_bytes()[4] == b'-' && t.as_bytes()[7] == b'-' {
-        (num(&t[0..4])?, num(&t[5..7])?, num(&t[8..10])?)
-    } else if t.len() >= 10 && t.as_bytes()[2] == b'/' && t.as_bytes()[5] == b'/' {
-        (num(&t[6..10])?, num(&t[3..5])?, num(&t[0..2])?)
-    } else if t.len() == 8 && t.bytes().all(|b| b.is_ascii_digit()) {
-        (num(&t[0..4])?, num(&t[4..6])?, num(&t[6..8])?)
-    } else if t.len() >= 9 && t.is_char_boundary(9) {
-        const MONTHS: [&str; 12] = [
-            "JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC",
-        ];
-        let mon = t[2..5].to_ascii_uppercase();
-        let m = MONTHS.iter().position(|x| *x == mon).ok_or_else(bad)? as u32 + 1;
-        (num(&t[5..9])?, m, num(&t[0..2])?)
-    } else {
+    if !t.is_ascii() {
         return Err(bad());
+    }
+    let b = t.as_bytes();
+    let all_digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+    let num = |r: std::ops::Range<usize>| -> u32 {
+        b[r].iter().fold(0, |n, &c| n * 10 + u32::from(c - b'0'))
     };
+    let n = b.len();
+    let ((y, m, d), rest, seps): ((u32, u32, u32), &str, &[u8]) =
+        if n >= 10 && b[4] == b'-' && b[7] == b'-' {
+            if !(all_digits(0..4) && all_digits(5..7) && all_digits(8..10)) {
+                return Err(bad());
+            }
+            ((num(0..4), num(5..7), num(8..10)), &t[10..], b" T")
+        } else if n >= 10 && b[2] == b'/' && b[5] == b'/' {
+            if !(all_digits(0..2) && all_digits(3..5) && all_digits(6..10)) {
+                return Err(bad());
+            }
+            ((num(6..10), num(3..5), num(0..2)), &t[10..], b" T")
+        } else if n == 8 && all_digits(0..8) {
+            ((num(0..4), num(4..6), num(6..8)), "", b"")
+        } else if n >= 9
+            && all_digits(0..2)
+            && b[2..5].iter().all(u8::is_ascii_alphabetic)
+            && all_digits(5..9)
+        {
+            const MONTHS: [&[u8; 3]; 12] = [
+                b"JAN", b"FEB", b"MAR", b"APR", b"MAY", b"JUN", b"JUL", b"AUG", b"SEP", b"OCT",
+                b"NOV", b"DEC",
+            ];
+            let mon = b[2..5].to_ascii_uppercase();
+            let m = MONTHS
+                .iter()
+                .position(|x| x[..] == mon[..])
+                .ok_or_else(bad)? as u32
+                + 1;
+            ((num(5..9), m, num(0..2)), &t[9..], b":")
+        } else {
+            return Err(bad());
+        };
+    if !rest.is_empty() {
+        match midnight(rest, seps) {
+            Some(true) => {}
+            Some(false) => {
+                return Err(format!(
+                    "expected a date, found a date with a time of day: {t:?}"
+                ))
+            }
+            None => return Err(bad()),
+        }
+    }
     if !(1..=12).contains(&m) || d == 0 || d > days_in_month(y as i32, m) {
         return Err(format!("{t:?} is not a valid calendar date"));
     }
@@ -112,6 +145,35 @@ pub fn parse(text: &str) -> Result<Day, String> {
         ));
     }
     Ok(day)
+}
+
+/// Whether the text after a date is a time (`<sep>HH:MM`, `<sep>HH:MM:SS`, optionally with a
+/// fraction of a second), `sep` one of `seps`: `Some(true)` at midnight, `Some(false)` at another
+/// time, `None` when it is not a time at all. `text` is ASCII.
+fn midnight(text: &str, seps: &[u8]) -> Option<bool> {
+    let (&first, time) = text.as_bytes().split_first()?;
+    if !seps.contains(&first) {
+        return None;
+    }
+    let (clock, fraction) = match time.iter().position(|&c| c == b'.') {
+        Some(i) => (&time[..i], Some(&time[i + 1..])),
+        None => (time, None),
+    };
+    let parts: Vec<&[u8]> = clock.split(|&c| c == b':').collect();
+    if !(2..=3).contains(&parts.len())
+        || parts
+            .iter()
+            .any(|p| p.len() != 2 || !p.iter().all(u8::is_ascii_digit))
+    {
+        return None;
+    }
+    if let Some(f) = fraction {
+        if parts.len() != 3 || f.is_empty() || !f.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+    }
+    let zero = |s: &[u8]| s.iter().all(|&c| c == b'0');
+    Some(parts.iter().all(|p| zero(p)) && fraction.is_none_or(zero))
 }
 
 /// Parse a date argument given by a user (ISO form), as an [`Error::InvalidArgument`] on failure.
@@ -162,6 +224,69 @@ mod tests {
         assert!(parse("1850-01-01").unwrap_err().contains("out of range"));
         assert!(parse("hello").is_err());
         assert!(parse("").is_err());
+    }
+
+    #[test]
+    fn midnight_times_are_accepted_other_trailing_text_is_not() {
+        let d = from_ymd(2021, 3, 9);
+        for t in [
+            "2021-03-09T00:00:00",
+            "2021-03-09 00:00",
+            "2021-03-09 00:00:00.000",
+            "09/03/2021 00:00:00",
+            "09MAR2021:00:00:00",
+            "  09/03/2021  ",
+        ] {
+            assert_eq!(parse(t), Ok(d), "{t}");
+        }
+        for t in [
+            "2021-03-09 14:30",
+            "2021-03-09T00:00:01",
+            "09MAR2021:12:00:00",
+            "09/03/2021 00:00:00.5",
+        ] {
+            let e = parse(t).unwrap_err();
+            assert!(e.contains("time of day"), "{t}: {e}");
+        }
+        for t in [
+            "2021-03-09xyz",
+            "2021-03-09 00",
+            "2021-03-09 00:00:00:00",
+            "2021-03-09 0:00",
+            "2021-03-09 00:00.000",
+            "2021-03-09:00:00:00",
+            "09MAR2021 00:00:00",
+            "09MAR20210",
+            "09/03/20211",
+            "202103091",
+            "2021030",
+            "2021-3-09",
+            "+021-03-09",
+            "09-MAR-2021",
+            "09XYZ2021",
+        ] {
+            let e = parse(t).unwrap_err();
+            assert!(e.contains("expected a date such as"), "{t}: {e}");
+        }
+    }
+
+    #[test]
+    fn non_ascii_text_is_an_error_not_a_panic() {
+        // Each has a multi-byte character where the old parser sliced at a fixed byte offset.
+        for t in [
+            "1éMAR2021",
+            "2021-03-0é",
+            "09/03/202é",
+            "09/03/2é21",
+            "é9MAR2021",
+            "09MAé2021",
+            "2021-03-09é",
+            "\u{feff}2021-03-09",
+            "２０２１-03-09",
+        ] {
+            let e = parse(t).unwrap_err();
+            assert!(e.contains("expected a date such as"), "{t}: {e}");
+        }
     }
 
     #[test]

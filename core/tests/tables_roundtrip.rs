@@ -309,9 +309,10 @@ fn tables_population_round_trip() {
 fn tables_hand_rows_are_the_expected_ones() {
     let ds = Dataset::from_population(hand_population());
     // 3 dispensings, 1 visit, 1 city act = 5 DCIR lines; line 1 (the first in canonical order,
-    // the visit of 2019-01-20) gets a "for information" duplicate: 6 rows.
+    // the visit of 2019-01-20) gets a "for information" duplicate, and the first visit a
+    // surcharge line: 7 rows.
     let prs = ds.table("ER_PRS_F").unwrap();
-    assert_eq!(prs.num_rows(), 6);
+    assert_eq!(prs.num_rows(), 7);
     assert_eq!(ds.table("er_pha_f").unwrap().num_rows(), 3);
     assert_eq!(ds.table("ER_CAM_F").unwrap().num_rows(), 1);
     // Stay 1 (number % 40 == 1) gets two erroneous copies in B and C, none in D/A.
@@ -340,7 +341,8 @@ fn tables_hand_rows_are_the_expected_ones() {
         assert!(f > d && f - d <= 7 * 31, "row {r}");
         assert_eq!(cohorte_core::dates::to_ymd(f).2, 1);
     }
-    // Filters on load: one DPN_QLF/BSE_PRS_NAT line, one return code, one GHM 90.
+    // Filters on load: one DPN_QLF/BSE_PRS_NAT line, one surcharge line, one return code, one
+    // GHM 90.
     let back = Dataset::from_tables(ds.tables().unwrap()).unwrap();
     let rep = |t: &str, f: &str| {
         back.filter_report()
@@ -350,6 +352,7 @@ fn tables_hand_rows_are_the_expected_ones() {
     };
     assert_eq!(rep("ER_PRS_F", "BSE_PRS_NAT = 0"), Some(1));
     assert_eq!(rep("ER_PRS_F", "DPN_QLF = 71"), Some(0));
+    assert_eq!(rep("ER_PRS_F", "CPL_MAJ_TOP >= 2"), Some(1));
     assert_eq!(rep("T_MCO20C", "NIR_RET"), Some(1));
     assert_eq!(rep("T_MCO20B", "GRG_GHM starts with 90"), Some(1));
     assert_eq!(rep("T_MCO21C", "NIR_RET"), Some(0));
@@ -698,4 +701,78 @@ fn tables_render_rejects_dangling_ids() {
     p.events[2].code = 99;
     let e = Dataset::from_population(p).tables().unwrap_err();
     assert!(e.to_string().contains("events[2]: code id 99"), "{e}");
+}
+
+#[test]
+fn tables_visit_surcharge_filter_count_by_hand() {
+    let key = "DCT_ORD_NUM;FLX_DIS_DTD;FLX_EMT_NUM;FLX_EMT_ORD;FLX_EMT_TYP;FLX_TRT_DTD;ORG_CLE_NUM;PRS_ORD_NUM;REM_TYP_AFF";
+    let ben = "BEN_NIR_PSA;BEN_RNG_GEM;BEN_SEX_COD;BEN_NAI_ANN\nA;1;1;1950\n";
+    // 8 lines of patient A, one of an unknown patient Z:
+    // 1 visit CPL 0 (kept), 2 its surcharge CPL 2 (dropped), 3 visit CPL 1 (kept), 4 visit CPL
+    // empty (kept), 5 visit CPL 3 (dropped), 6 pharmacy line CPL 2 with its ER_PHA_F detail (kept:
+    // the filter is for visits), 7 visit CPL 2 and DPN_QLF 71 (dropped as DPN_QLF = 71 only),
+    // 8 a CCAM act line CPL 2 with its ER_CAM_F detail (kept), 9 visit CPL 2 of patient Z (reported
+    // as an unknown patient only).
+    let prs = format!(
+        "{key};BEN_NIR_PSA;BEN_RNG_GEM;EXE_SOI_DTD;PRS_NAT_REF;DPN_QLF;CPL_MAJ_TOP\n\
+         1;01/02/2020;1;0;1;01/02/2020;01C;1;1;A;1;05/01/2020;1111;0;0\n\
+         1;01/02/2020;1;0;1;01/02/2020;01C;2;1;A;1;05/01/2020;1111;0;2\n\
+         3;01/02/2020;1;0;1;01/02/2020;01C;1;1;A;1;06/01/2020;1111;0;1\n\
+         4;01/02/2020;1;0;1;01/02/2020;01C;1;1;A;1;07/01/2020;1112;;\n\
+         5;01/02/2020;1;0;1;01/02/2020;01C;1;1;A;1;08/01/2020;1111;0;3\n\
+         6;01/02/2020;1;0;1;01/02/2020;01C;1;1;A;1;09/01/2020;3317;0;2\n\
+         7;01/02/2020;1;0;1;01/02/2020;01C;1;1;A;1;10/01/2020;1111;71;2\n\
+         8;01/02/2020;1;0;1;01/02/2020;01C;1;1;A;1;11/01/2020;1351;0;2\n\
+         9;01/02/2020;1;0;1;01/02/2020;01C;1;1;Z;1;12/01/2020;1111;0;2\n"
+    );
+    let pha = format!(
+        "{key};PHA_PRS_C13;PHA_ACT_QSN\n6;01/02/2020;1;0;1;01/02/2020;01C;1;1;3400930000001;1\n"
+    );
+    let cam = format!("{key};CAM_PRS_IDE\n8;01/02/2020;1;0;1;01/02/2020;01C;1;1;DEQP003\n");
+    let read = |t: &str, s: &str| {
+        (
+            t.to_string(),
+            tables::csv::read_csv(t, s.as_bytes(), t).unwrap(),
+        )
+    };
+    let ds = Dataset::from_tables(vec![
+        read("IR_BEN_R", ben),
+        read("ER_PRS_F", &prs),
+        read("ER_PHA_F", &pha),
+        read("ER_CAM_F", &cam),
+    ])
+    .unwrap();
+    let rep = |f: &str| {
+        ds.filter_report()
+            .iter()
+            .find(|r| r.table == "ER_PRS_F" && r.filter.starts_with(f))
+            .map(|r| r.rows_removed)
+    };
+    assert_eq!(rep("CPL_MAJ_TOP >= 2"), Some(2));
+    assert_eq!(rep("DPN_QLF = 71"), Some(1));
+    assert_eq!(rep("patient not in IR_BEN_R"), Some(1));
+    let p = ds.population();
+    let days = |k: EventKind| -> Vec<Day> {
+        p.events
+            .iter()
+            .filter(|e| e.kind == k)
+            .map(|e| e.start)
+            .collect()
+    };
+    assert_eq!(
+        days(EventKind::Visit),
+        vec![
+            from_ymd(2020, 1, 5),
+            from_ymd(2020, 1, 6),
+            from_ymd(2020, 1, 7)
+        ]
+    );
+    assert_eq!(days(EventKind::Dispensing), vec![from_ymd(2020, 1, 9)]);
+    assert_eq!(days(EventKind::Act), vec![from_ymd(2020, 1, 11)]);
+    // Nothing removed: the filter is still reported, with 0 rows.
+    let ds = Dataset::from_tables(vec![read("IR_BEN_R", ben)]).unwrap();
+    assert!(ds
+        .filter_report()
+        .iter()
+        .any(|r| r.filter.starts_with("CPL_MAJ_TOP >= 2") && r.rows_removed == 0));
 }

@@ -119,17 +119,37 @@ impl Builder {
     }
 }
 
-/// Typed access to the columns of a batch conformed to its table's schema.
+/// Typed access to the columns of a batch conformed to its table's schema. The batch may be one
+/// of several of its table: `first_row` rows of the table come before it, so the row numbers of
+/// errors are those of the whole table.
 pub(crate) struct Cols<'a> {
     pub(crate) table: String,
     pub(crate) batch: &'a RecordBatch,
+    pub(crate) first_row: usize,
 }
 
 impl<'a> Cols<'a> {
-    pub(crate) fn new(table: &str, batch: &'a RecordBatch) -> Cols<'a> {
+    /// Columns of `batch`, preceded in its table by `first_row` rows of earlier batches.
+    pub(crate) fn at(table: &str, batch: &'a RecordBatch, first_row: usize) -> Cols<'a> {
         Cols {
             table: table.to_string(),
             batch,
+            first_row,
+        }
+    }
+
+    /// 1-based row number in the table of the 0-based row `row` of this batch.
+    pub(crate) fn row(&self, row: usize) -> usize {
+        self.first_row + row + 1
+    }
+
+    /// An [`Error::BadValue`] at the 0-based row `row` of this batch.
+    pub(crate) fn bad(&self, column: &str, row: usize, message: String) -> Error {
+        Error::BadValue {
+            table: self.table.clone(),
+            column: column.to_string(),
+            row: self.row(row),
+            message,
         }
     }
 
@@ -167,14 +187,9 @@ impl<'a> Cols<'a> {
         self.typed(name)
     }
 
-    /// A required value: null is a [`Error::BadValue`] at 1-based `row + 1`.
+    /// A required value: null is a [`Error::BadValue`] at the 0-based row `row` of this batch.
     pub(crate) fn need<T>(&self, name: &str, row: usize, v: Option<T>) -> Result<T> {
-        v.ok_or_else(|| Error::BadValue {
-            table: self.table.clone(),
-            column: name.to_string(),
-            row: row + 1,
-            message: "empty value where one is required".into(),
-        })
+        v.ok_or_else(|| self.bad(name, row, "empty value where one is required".into()))
     }
 }
 

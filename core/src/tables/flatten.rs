@@ -2,7 +2,9 @@
 //!
 //! Filters, each reported as a [`FilterReport`] (also when it removes nothing):
 //! - `ER_PRS_F`: lines with `DPN_QLF = 71` (sent for information) and lines with
-//!   `BSE_PRS_NAT = 0` (no base service) are dropped, with their detail lines.
+//!   `BSE_PRS_NAT = 0` (no base service) are dropped, with their detail lines; visit lines (no
+//!   `ER_PHA_F` or `ER_CAM_F` detail) with `CPL_MAJ_TOP >= 2` (surcharge or complement lines,
+//!   which would count the visit twice) are dropped.
 //! - `T_MCOaaC`: stays with any return code (`NIR_RET`, `NAI_RET`, `SEX_RET`, `SEJ_RET`,
 //!   `FHO_RET`, `PMS_RET`, `DAT_RET`) other than `0` are dropped; `T_MCOaaB`: stays whose GHM
 //!   starts with `90` (errors) are dropped.
@@ -38,6 +40,9 @@ use super::schema::{TableKind, DCIR_KEY};
 use crate::dates::{self, Day, MAX_DAY};
 use crate::error::{Error, Result};
 use crate::model::{sex, Event, EventKind, Patient, Population, Role, DEPT_UNKNOWN};
+
+/// The filter of visit lines flagged as surcharges, in the [`FilterReport`].
+pub const SURCHARGE_FILTER: &str = "CPL_MAJ_TOP >= 2 (visit surcharge lines)";
 
 /// Rows removed from a table by one quality filter.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -149,13 +154,25 @@ impl Flat {
 /// Flatten conformed source tables (as returned by the readers or [`super::render()`]) into a
 /// population. Several batches of the same table are read in turn. `IR_BEN_R` is required.
 pub fn flatten(tables: &[(String, RecordBatch)]) -> Result<(Population, Vec<FilterReport>)> {
-    let mut by: Vec<(TableKind, String, &RecordBatch)> = Vec::new();
+    // Each batch with the number of rows of its table in the batches before it (the sort is
+    // stable: batches of one table stay in the given order), so errors name the table's row.
+    let mut by: Vec<(TableKind, String, &RecordBatch, usize)> = Vec::new();
     for (name, b) in tables {
         let k = TableKind::parse(name)?;
-        by.push((k, k.name(), b));
+        by.push((k, k.name(), b, 0));
     }
-    by.sort_by_key(|(k, _, _)| *k);
-    let of = |k: TableKind| by.iter().filter(move |(kk, _, _)| *kk == k);
+    by.sort_by_key(|(k, _, _, _)| *k);
+    let mut before: Vec<(TableKind, usize)> = Vec::new();
+    for (k, _, b, first) in &mut by {
+        match before.iter_mut().find(|(kk, _)| kk == k) {
+            Some((_, n)) => {
+                *first = *n;
+                *n += b.num_rows();
+            }
+            None => before.push((*k, b.num_rows())),
+        }
+    }
+    let of = |k: TableKind| by.iter().filter(move |(kk, _, _, _)| *kk == k);
 
     let mut f = Flat {
         pop: Population::default(),
@@ -163,7 +180,7 @@ pub fn flatten(tables: &[(String, RecordBatch)]) -> Result<(Population, Vec<Filt
     };
 
     // Patients.
-    if !by.iter().any(|(k, _, _)| *k == TableKind::Ben) {
+    if !by.iter().any(|(k, _, _, _)| *k == TableKind::Ben) {
         return Err(Error::invalid(
             "table IR_BEN_R is required: patients are read from it",
         ));
@@ -171,8 +188,8 @@ pub fn flatten(tables: &[(String, RecordBatch)]) -> Result<(Population, Vec<Filt
     let mut pid: HashMap<(String, i32), u32> = HashMap::new();
     let mut by_nir: HashMap<String, (i32, u32)> = HashMap::new();
     let mut dup = 0;
-    for (_, name, b) in of(TableKind::Ben) {
-        let c = Cols::new(name, b);
+    for (_, name, b, first) in of(TableKind::Ben) {
+        let c = Cols::at(name, b, *first);
         let (nir, rank, sx, yr, mo, dpt, dcd) = (
             c.code("BEN_NIR_PSA")?,
             c.int("BEN_RNG_GEM")?,
@@ -185,12 +202,7 @@ pub fn flatten(tables: &[(String, RecordBatch)]) -> Result<(Population, Vec<Filt
         for r in 0..b.num_rows() {
             let n = c.need("BEN_NIR_PSA", r, (!nir.is_null(r)).then(|| nir.value(r)))?;
             let rk = opt(rank, r).unwrap_or(0);
-            let bad = |col: &str, m: String| Error::BadValue {
-                table: name.clone(),
-                column: col.to_string(),
-                row: r + 1,
-                message: m,
-            };
+            let bad = |col: &str, m: String| c.bad(col, r, m);
             let y: i32 = s(yr, r).trim().parse().map_err(|_| {
                 bad(
                     "BEN_NAI_ANN",
@@ -245,8 +257,8 @@ pub fn flatten(tables: &[(String, RecordBatch)]) -> Result<(Population, Vec<Filt
     f.orphan("IR_BEN_R", "duplicate (BEN_NIR_PSA, BEN_RNG_GEM)", dup);
 
     // Drug referential.
-    for (_, name, b) in of(TableKind::PhaRef) {
-        let c = Cols::new(name, b);
+    for (_, name, b, first) in of(TableKind::PhaRef) {
+        let c = Cols::at(name, b, *first);
         let (cip, atc) = (c.code("PHA_CIP_C13")?, c.code("PHA_ATC_C07")?);
         for r in 0..b.num_rows() {
             let k = c.need("PHA_CIP_C13", r, (!cip.is_null(r)).then(|| cip.value(r)))?;
@@ -256,13 +268,15 @@ pub fn flatten(tables: &[(String, RecordBatch)]) -> Result<(Population, Vec<Filt
 
     // DCIR.
     let mut lines: HashMap<DcirKey, (u32, usize)> = HashMap::new();
-    let mut prs_info: Vec<(Option<u32>, Day, Day, String, i32)> = Vec::new();
+    // Per kept line: patient, care start and end, nature, quantity, surcharge line
+    // (`CPL_MAJ_TOP` ≥ 2).
+    let mut prs_info: Vec<(Option<u32>, Day, Day, String, i32, bool)> = Vec::new();
     let mut has_detail: Vec<bool> = Vec::new();
     let (mut q71, mut q0, mut lost) = (0, 0, 0);
-    for (_, name, b) in of(TableKind::Prs) {
-        let c = Cols::new(name, b);
+    for (_, name, b, first) in of(TableKind::Prs) {
+        let c = Cols::at(name, b, *first);
         let keys = dcir_keys(&c)?;
-        let (nir, rank, dtd, dtf, nat, qte, dpn, bse) = (
+        let (nir, rank, dtd, dtf, nat, qte, dpn, bse, cpl) = (
             c.code("BEN_NIR_PSA")?,
             c.int("BEN_RNG_GEM")?,
             c.date("EXE_SOI_DTD")?,
@@ -271,6 +285,7 @@ pub fn flatten(tables: &[(String, RecordBatch)]) -> Result<(Population, Vec<Filt
             c.int("PRS_ACT_QTE")?,
             c.int("DPN_QLF")?,
             c.int("BSE_PRS_NAT")?,
+            c.int("CPL_MAJ_TOP")?,
         );
         for (r, key) in keys.into_iter().enumerate() {
             if opt(dpn, r) == Some(71) {
@@ -296,6 +311,7 @@ pub fn flatten(tables: &[(String, RecordBatch)]) -> Result<(Population, Vec<Filt
                 end,
                 s(nat, r).to_string(),
                 opt(qte, r).unwrap_or(1),
+                opt(cpl, r).is_some_and(|v| v >= 2),
             ));
             has_detail.push(false);
             lines.insert(key, (0, idx));
@@ -306,8 +322,8 @@ pub fn flatten(tables: &[(String, RecordBatch)]) -> Result<(Population, Vec<Filt
     f.orphan("ER_PRS_F", "patient not in IR_BEN_R", lost);
 
     let mut orphans = 0;
-    for (_, name, b) in of(TableKind::Pha) {
-        let c = Cols::new(name, b);
+    for (_, name, b, first) in of(TableKind::Pha) {
+        let c = Cols::at(name, b, *first);
         let keys = dcir_keys(&c)?;
         let (cip, qsn) = (c.code("PHA_PRS_C13")?, c.int("PHA_ACT_QSN")?);
         for (r, key) in keys.into_iter().enumerate() {
@@ -316,7 +332,7 @@ pub fn flatten(tables: &[(String, RecordBatch)]) -> Result<(Population, Vec<Filt
                 continue;
             };
             has_detail[idx] = true;
-            let (p, start, end, _, _) = prs_info[idx].clone();
+            let (p, start, end) = (prs_info[idx].0, prs_info[idx].1, prs_info[idx].2);
             let Some(p) = p else { continue };
             let code = c.need("PHA_PRS_C13", r, (!cip.is_null(r)).then(|| cip.value(r)))?;
             let boxes = c.need("PHA_ACT_QSN", r, opt(qsn, r))?;
@@ -341,8 +357,8 @@ pub fn flatten(tables: &[(String, RecordBatch)]) -> Result<(Population, Vec<Filt
     }
     f.orphan("ER_PHA_F", "no ER_PRS_F line with this join key", orphans);
     let mut orphans = 0;
-    for (_, name, b) in of(TableKind::Cam) {
-        let c = Cols::new(name, b);
+    for (_, name, b, first) in of(TableKind::Cam) {
+        let c = Cols::at(name, b, *first);
         let keys = dcir_keys(&c)?;
         let act = c.code("CAM_PRS_IDE")?;
         for (r, key) in keys.into_iter().enumerate() {
@@ -351,7 +367,12 @@ pub fn flatten(tables: &[(String, RecordBatch)]) -> Result<(Population, Vec<Filt
                 continue;
             };
             has_detail[idx] = true;
-            let (p, start, end, _, qte) = prs_info[idx].clone();
+            let (p, start, end, qte) = (
+                prs_info[idx].0,
+                prs_info[idx].1,
+                prs_info[idx].2,
+                prs_info[idx].4,
+            );
             let Some(p) = p else { continue };
             let code = c.need("CAM_PRS_IDE", r, (!act.is_null(r)).then(|| act.value(r)))?;
             let id = f.pop.dicts.ccam.intern(code);
@@ -359,20 +380,28 @@ pub fn flatten(tables: &[(String, RecordBatch)]) -> Result<(Population, Vec<Filt
         }
     }
     f.orphan("ER_CAM_F", "no ER_PRS_F line with this join key", orphans);
-    for (idx, (p, start, end, nat, qte)) in prs_info.iter().enumerate() {
+    // Lines without detail are visits; surcharge lines (`CPL_MAJ_TOP` ≥ 2) of a visit would
+    // count it twice. Lines of unknown patients are already reported above.
+    let mut surcharges = 0;
+    for (idx, (p, start, end, nat, qte, surcharge)) in prs_info.iter().enumerate() {
         if has_detail[idx] {
             continue;
         }
         if let Some(p) = p {
+            if *surcharge {
+                surcharges += 1;
+                continue;
+            }
             let id = f.pop.dicts.nature.intern(nat);
             f.push(*p, EventKind::Visit, Role::None, *start, *end, id, *qte, 0);
         }
     }
+    f.report("ER_PRS_F", SURCHARGE_FILTER, surcharges);
 
     // Long-term illnesses.
     let (mut excluded, mut lost) = (0, 0);
-    for (_, name, b) in of(TableKind::Imb) {
-        let c = Cols::new(name, b);
+    for (_, name, b, first) in of(TableKind::Imb) {
+        let c = Cols::at(name, b, *first);
         let (nir, rank, dtd, dtf, nat, icd) = (
             c.code("BEN_NIR_PSA")?,
             c.int("BEN_RNG_GEM")?,
@@ -393,16 +422,15 @@ pub fn flatten(tables: &[(String, RecordBatch)]) -> Result<(Population, Vec<Filt
             let start = c.need("IMB_ALD_DTD", r, opt(dtd, r))?;
             let end = opt(dtf, r).unwrap_or(MAX_DAY);
             if end < start {
-                return Err(Error::BadValue {
-                    table: name.clone(),
-                    column: "IMB_ALD_DTF".into(),
-                    row: r + 1,
-                    message: format!(
+                return Err(c.bad(
+                    "IMB_ALD_DTF",
+                    r,
+                    format!(
                         "ALD end {} before its start {}",
                         dates::format(end),
                         dates::format(start)
                     ),
-                });
+                ));
             }
             let id = f.pop.dicts.icd10.intern(s(icd, r).trim());
             f.push(p, EventKind::Ald, Role::ALD, start, end, id, 0, 0);
@@ -464,12 +492,12 @@ struct StayRow {
 
 fn flatten_pmsi(
     f: &mut Flat,
-    by: &[(TableKind, String, &RecordBatch)],
+    by: &[(TableKind, String, &RecordBatch, usize)],
     by_nir: &HashMap<String, (i32, u32)>,
 ) -> Result<()> {
     let mut years: Vec<i32> = by
         .iter()
-        .filter_map(|(k, _, _)| match k {
+        .filter_map(|(k, _, _, _)| match k {
             TableKind::McoB(y) | TableKind::McoC(y) | TableKind::McoD(y) | TableKind::McoA(y) => {
                 Some(*y)
             }
@@ -484,8 +512,8 @@ fn flatten_pmsi(
         // Patient links, after the return-code filter.
         let mut link: HashMap<(String, String), (Option<u32>, Day, Day)> = HashMap::new();
         let (mut ret, mut lost) = (0, 0);
-        for (_, name, b) in by.iter().filter(|(k, _, _)| *k == TableKind::McoC(year)) {
-            let c = Cols::new(name, b);
+        for (_, name, b, first) in by.iter().filter(|(k, _, _, _)| *k == TableKind::McoC(year)) {
+            let c = Cols::at(name, b, *first);
             let (eta, rsa, nir, dtd, dtf) = (
                 c.code("ETA_NUM")?,
                 c.code("RSA_NUM")?,
@@ -507,16 +535,15 @@ fn flatten_pmsi(
                 let adm = c.need("EXE_SOI_DTD", r, opt(dtd, r))?;
                 let dis = c.need("EXE_SOI_DTF", r, opt(dtf, r))?;
                 if dis < adm {
-                    return Err(Error::BadValue {
-                        table: name.clone(),
-                        column: "EXE_SOI_DTF".into(),
-                        row: r + 1,
-                        message: format!(
+                    return Err(c.bad(
+                        "EXE_SOI_DTF",
+                        r,
+                        format!(
                             "discharge {} before admission {}",
                             dates::format(dis),
                             dates::format(adm)
                         ),
-                    });
+                    ));
                 }
                 let p = by_nir.get(s(nir, r)).map(|x| x.1);
                 if p.is_none() {
@@ -536,8 +563,8 @@ fn flatten_pmsi(
         f.orphan(&cn, "patient not in IR_BEN_R", lost);
         let (mut ghm90, mut orphans) = (0, 0);
         let mut used = 0;
-        for (_, name, b) in by.iter().filter(|(k, _, _)| *k == TableKind::McoB(year)) {
-            let c = Cols::new(name, b);
+        for (_, name, b, first) in by.iter().filter(|(k, _, _, _)| *k == TableKind::McoB(year)) {
+            let c = Cols::at(name, b, *first);
             let (eta, rsa, dp, dr, ghm, nbj) = (
                 c.code("ETA_NUM")?,
                 c.code("RSA_NUM")?,
@@ -620,8 +647,8 @@ fn flatten_pmsi(
     }
     for &year in &years {
         let mut orphans = 0;
-        for (_, name, b) in by.iter().filter(|(k, _, _)| *k == TableKind::McoD(year)) {
-            let c = Cols::new(name, b);
+        for (_, name, b, first) in by.iter().filter(|(k, _, _, _)| *k == TableKind::McoD(year)) {
+            let c = Cols::at(name, b, *first);
             let (eta, rsa, das) = (c.code("ETA_NUM")?, c.code("RSA_NUM")?, c.code("ASS_DGN")?);
             for r in 0..b.num_rows() {
                 let Some(&(n, i)) = num.get(&(year, s(eta, r).to_string(), s(rsa, r).to_string()))
@@ -642,8 +669,8 @@ fn flatten_pmsi(
             orphans,
         );
         let mut orphans = 0;
-        for (_, name, b) in by.iter().filter(|(k, _, _)| *k == TableKind::McoA(year)) {
-            let c = Cols::new(name, b);
+        for (_, name, b, first) in by.iter().filter(|(k, _, _, _)| *k == TableKind::McoA(year)) {
+            let c = Cols::at(name, b, *first);
             let (eta, rsa, act, del, nbr) = (
                 c.code("ETA_NUM")?,
                 c.code("RSA_NUM")?,

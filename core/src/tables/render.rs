@@ -13,8 +13,10 @@
 //!
 //! Quality-filter rows are added so the filters of [`super::flatten()`] have something to remove:
 //! every 50th DCIR line is repeated "for information" (`DPN_QLF = 71`, or `BSE_PRS_NAT = 0` for
-//! visits), and every 40th stay is repeated once with a non-zero `NIR_RET` and once with a GHM in
-//! `90` (in `T_MCOaaB`/`C` only). None of them comes back as an event.
+//! visits), every 30th visit gets a surcharge line (same claim, `PRS_ORD_NUM = 2`,
+//! `CPL_MAJ_TOP = 2`, as a night or weekend surcharge), and every 40th stay is repeated once with
+//! a non-zero `NIR_RET` and once with a GHM in `90` (in `T_MCOaaB`/`C` only). None of them comes
+//! back as an event.
 //!
 //! What the tables cannot carry: diagnosis events outside a stay other than ALD periods (dropped),
 //! diagnosis events with role ALD (the ALD period carries the code), the birth day (the 15th
@@ -40,6 +42,8 @@ pub const NATURE_PHARMACY: &str = "3317";
 pub const NATURE_ACT: &str = "1351";
 /// Every how many DCIR lines a "for information" duplicate is added.
 pub const DCIR_DUPLICATE_EVERY: i64 = 50;
+/// Every how many visits a surcharge line (`CPL_MAJ_TOP = 2`) is added.
+pub const VISIT_SURCHARGE_EVERY: i64 = 30;
 /// Every how many stays two erroneous copies (return code, GHM 90) are added.
 pub const STAY_ERROR_EVERY: u32 = 40;
 
@@ -171,6 +175,7 @@ pub fn render(pop: &Population) -> Result<Vec<(String, RecordBatch)>> {
     let mut stays: BTreeMap<u32, StayAcc> = BTreeMap::new();
     let mut next_free = pop.events.iter().map(|e| e.stay).max().unwrap_or(0);
     let mut line: i64 = 0;
+    let mut visits: i64 = 0;
     // Per-patient texts, computed once.
     let dpt: Vec<String> = pop.patients.iter().map(|p| dept3(p.dept)).collect();
     let born: Vec<String> = pop
@@ -193,6 +198,9 @@ pub fn render(pop: &Population) -> Result<Vec<(String, RecordBatch)>> {
                     _ => (NATURE_ACT.to_string(), 1, 40.0),
                 };
                 let base = nature.parse::<i32>().unwrap_or(1).max(1);
+                if e.kind == EventKind::Visit {
+                    visits += 1;
+                }
                 for dup in 0..2 {
                     if dup == 1 && line % DCIR_DUPLICATE_EVERY != 1 {
                         break;
@@ -249,7 +257,26 @@ pub fn render(pop: &Population) -> Result<Vec<(String, RecordBatch)>> {
                     if let Some(dd) = p.death {
                         cells.push(("BEN_DCD_DTE", Val::D(dd)));
                     }
+                    let surcharge = (e.kind == EventKind::Visit
+                        && !info
+                        && visits % VISIT_SURCHARGE_EVERY == 1)
+                        .then(|| {
+                            let mut s = cells.clone();
+                            for (name, v) in &mut s {
+                                match *name {
+                                    "PRS_ORD_NUM" => *v = Val::L(2),
+                                    "CPL_MAJ_TOP" => *v = Val::I(2),
+                                    "PRS_PAI_MNT" => *v = Val::F(5.0),
+                                    "BSE_REM_MNT" => *v = Val::F(3.5),
+                                    _ => {}
+                                }
+                            }
+                            s
+                        });
                     prs.row(cells)?;
+                    if let Some(s) = surcharge {
+                        prs.row(s)?;
+                    }
                     let mut detail: Vec<(&str, Val)> = key.to_vec();
                     match e.kind {
                         EventKind::Dispensing => {
