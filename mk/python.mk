@@ -26,7 +26,13 @@ python-wheel: setup-python ## Build the cohorte wheel (abi3, CPython >= 3.10) an
 	cd $(PY_DIR) && PATH=$(PY_BIN):$$PATH $(PY_BIN)/maturin build --profile $(PY_PROFILE) \
 		--interpreter $(PY_BIN)/python --out $(PY_WHEELS)
 	@ls -l $(PY_WHEELS)/*.whl
-	$(PY_BIN)/python -m pip install --quiet --force-reinstall --no-deps $(PY_WHEELS)/*.whl
+	@# Installed as a user would: pip reads the wheel's metadata and resolves its dependencies
+	@# (polars) and its `pandas` extra (pandas, pyarrow) against the venv; the pinned tools
+	@# already satisfy them, so nothing is downloaded. Uninstalling first makes pip install the
+	@# new wheel even when its version did not change.
+	$(PY_BIN)/python -m pip uninstall --quiet --yes cohorte 2>/dev/null || true
+	$(PY_BIN)/python -m pip install --quiet "$$(ls $(PY_WHEELS)/cohorte-*.whl)[pandas]"
+	$(PY_BIN)/python -m pip check
 
 test-python: python-wheel ## Python tests on the installed wheel, stub check, mypy, ruff
 	cd $(PY_DIR) && $(PY_BIN)/python -m pytest -q

@@ -6,15 +6,17 @@
 use std::sync::Arc;
 
 use cohorte_core::aggregate::{
-    self, Aggregate, BaselineOptions, CountOptions, Dim, IncidenceOptions, Outcome, PathwayOptions,
-    PrevalenceOptions, SurvivalOptions,
+    self, Aggregate, BaselineOptions, CountOptions, Dim, DispensingOptions, IncidenceOptions,
+    Outcome, PathwayOptions, PrevalenceOptions, SurvivalOptions,
 };
 use cohorte_core::disclosure::{self, Protection};
 use cohorte_core::engine::{self, Attrition};
 use cohorte_core::model::{CodeSystem, CohortRows, EventKind};
+use cohorte_core::opendata::{self, Pathology};
 use cohorte_core::store::EventStore;
 use cohorte_core::{dates, Error, Result};
 use pyo3::prelude::*;
+use pyo3::types::PyBytes;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
@@ -43,11 +45,73 @@ impl PyCohort {
     }
 }
 
-/// An aggregate handed to Python: `(name, table, notes)`.
-type AggOut = (String, ArrowTable, Vec<String>);
+/// A protected aggregate handed to Python: its table, name, notes and strata, and the core
+/// aggregate itself, kept unchanged so the open-data exports write exactly what was protected.
+#[pyclass(module = "cohorte._native", name = "Aggregate", frozen)]
+pub struct PyAggregate {
+    inner: Arc<Aggregate>,
+}
+
+type AggOut = PyAggregate;
 
 fn out(agg: Aggregate) -> AggOut {
-    (agg.name, ArrowTable::from_batch(agg.batch), agg.notes)
+    PyAggregate {
+        inner: Arc::new(agg),
+    }
+}
+
+#[pymethods]
+impl PyAggregate {
+    /// Short name (`counts`, `incidence`, `km_curve`...).
+    #[getter]
+    fn name(&self) -> String {
+        self.inner.name.clone()
+    }
+
+    /// Notes on method and masking.
+    #[getter]
+    fn notes(&self) -> Vec<String> {
+        self.inner.notes.clone()
+    }
+
+    /// Strata columns (a null stratum marks a margin row).
+    #[getter]
+    fn dims(&self) -> Vec<String> {
+        self.inner.dims.clone()
+    }
+
+    /// The threshold it was protected with.
+    #[getter]
+    fn k(&self) -> Option<u32> {
+        self.inner.protected_k
+    }
+
+    /// The protected table (masked cells null, `<column>_masked` flags).
+    fn table(&self) -> ArrowTable {
+        ArrowTable::from_batch(self.inner.batch.clone())
+    }
+
+    /// The aggregate as an Open Medic file (Latin-1 bytes); see `opendata::write_open_medic`.
+    fn open_medic<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        let agg = Arc::clone(&self.inner);
+        let bytes = errors::run(py, move || opendata::write_open_medic(&agg))?;
+        Ok(PyBytes::new(py, &bytes))
+    }
+
+    /// The aggregate as a Data pathologies `effectifs.csv` file (Latin-1 bytes); `pathology` is
+    /// the JSON of `opendata::Pathology` (`{"year", "levels", "top"}`).
+    fn data_pathologies<'py>(
+        &self,
+        py: Python<'py>,
+        pathology: String,
+    ) -> PyResult<Bound<'py, PyBytes>> {
+        let agg = Arc::clone(&self.inner);
+        let bytes = errors::run(py, move || {
+            let patho: Pathology = self::options("data pathologies", &pathology)?;
+            opendata::write_data_pathologies(&agg, &patho)
+        })?;
+        Ok(PyBytes::new(py, &bytes))
+    }
 }
 
 /// Options arrive as JSON text written by `cohorte._api` (the serde form of the core's options).
@@ -263,6 +327,16 @@ impl PyCohort {
                 .map(|(n, r)| (n.as_str(), r.as_ref()))
                 .collect();
             protect_one(aggregate::baseline(data.store(), &refs, &opts)?, k)
+        })
+        .map(out)
+    }
+
+    /// Boxes dispensed during follow-up by pack, age band, sex and region (the Open Medic shape).
+    fn dispensings(&self, py: Python<'_>, options: String, k: u32) -> PyResult<AggOut> {
+        let (data, rows) = (Arc::clone(&self.data), Arc::clone(&self.rows));
+        errors::run(py, move || {
+            let opts: DispensingOptions = self::options("dispensings", &options)?;
+            protect_one(aggregate::dispensings(data.store(), &rows, &opts)?, k)
         })
         .map(out)
     }

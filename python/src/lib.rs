@@ -13,6 +13,7 @@ mod convert;
 mod dataset;
 mod definition;
 mod errors;
+mod opendata;
 
 /// The extension module.
 #[pymodule]
@@ -23,9 +24,12 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<arrow::ArrowTable>()?;
     m.add_class::<dataset::PyDataset>()?;
     m.add_class::<cohort::PyCohort>()?;
+    m.add_class::<cohort::PyAggregate>()?;
     m.add_function(wrap_pyfunction!(definition::examples, m)?)?;
     m.add_function(wrap_pyfunction!(definition::validate_definition, m)?)?;
     m.add_function(wrap_pyfunction!(definition::normalize_definition, m)?)?;
     m.add_function(wrap_pyfunction!(definition::definition_schema, m)?)?;
+    m.add_function(wrap_pyfunction!(opendata::read_open_medic, m)?)?;
+    m.add_function(wrap_pyfunction!(opendata::read_data_pathologies, m)?)?;
     Ok(())
 }

@@ -125,7 +125,7 @@ def test_counts_by_sex_match_the_rows() -> None:
     a = ds.cohort(_exposure("paracetamol", "N02BE01", 20))
     persons = Counter(sex[p] for p in set(a.persons()["person_id"]))
     agg = a.counts(["sex"], k=1)
-    got = {r["sex"]: r["persons"] for r in agg}
+    got = {r["sex"]: r["persons"] for r in agg.iter_rows(named=True)}
     assert got == dict(persons)
     # With k above every count, every non-zero count is masked and flagged, none is dropped.
     hidden = a.counts(["sex"], k=1000)
@@ -162,13 +162,15 @@ def test_aggregates_come_back_as_polars_with_notes(
     prev = a.prevalence(date(2021, 6, 30))
     assert prev.df.height == 1
     km = a.km([("diagnosis", "ICD10", "I21")], times=[0, 365])
-    assert set(km) == {"curve", "at_risk", "summary"}
-    assert km["at_risk"].df["time"].to_list() == [0, 365]
+    assert {"time", "survival"} <= set(km.columns)
+    assert km.at_risk["time"].to_list() == [0, 365]
+    assert km.summary.height == 1
     t1 = a.table1(b, names=["metformin", "insulin"])
     assert "smd" in t1.columns
     paths = a.pathways(max_lines=2)
     assert {"sequence", "line_1", "line_2", "persons"} <= set(paths.columns)
-    for agg in (inc, prev, t1, paths):
+    for agg in (inc, prev, km, km.at_risk, km.summary, t1, paths):
+        assert isinstance(agg, pl.DataFrame)
         assert isinstance(agg.df, pl.DataFrame)
         assert agg.k == 10
         assert "masked" in agg._repr_html_() or "No cell masked" in agg._repr_html_()

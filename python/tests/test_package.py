@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
+from importlib import metadata
 from pathlib import Path
 
 import pytest
-import tomllib
 
 import cohorte
 from cohorte import exceptions
@@ -14,9 +14,51 @@ from cohorte import exceptions
 from .conftest import REPO
 
 
+def _workspace_version() -> str:
+    # Read without tomllib (Python 3.11+): the tests run on every CPython the wheel supports.
+    text = (REPO / "Cargo.toml").read_text()
+    section = re.search(r"^\[workspace\.package\]$(.*?)(?=^\[|\Z)", text, flags=re.M | re.S)
+    assert section, "Cargo.toml has a [workspace.package] section"
+    found = re.search(r'^version\s*=\s*"([^"]+)"', section.group(1), flags=re.M)
+    assert found, "Cargo.toml: [workspace.package] has a version"
+    return found.group(1)
+
+
 def test_version_is_the_workspace_version() -> None:
-    cargo = tomllib.loads((REPO / "Cargo.toml").read_text())
-    assert cohorte.__version__ == cargo["workspace"]["package"]["version"]
+    assert cohorte.__version__ == _workspace_version()
+
+
+def test_installed_wheel_is_abi3_for_cpython_310_and_later() -> None:
+    dist = metadata.distribution("cohorte")
+    wheel = dist.read_text("WHEEL")
+    assert wheel is not None
+    tags = re.findall(r"^Tag:\s*(\S+)$", wheel, flags=re.M)
+    assert tags, "WHEEL lists the wheel's tags"
+    assert all(t.startswith("cp310-abi3-") for t in tags), tags
+    assert dist.metadata["Requires-Python"] == ">=3.10"
+    assert dist.version == _workspace_version()
+
+
+def test_built_wheel_file_is_named_for_abi3() -> None:
+    folder = REPO / "target" / "wheels" / "cohorte"
+    if not folder.is_dir():
+        pytest.skip("no wheel built here (make python-wheel builds it)")
+    wheels = [p.name for p in folder.glob("*.whl")]
+    assert len(wheels) == 1, wheels
+    version = re.escape(_workspace_version())
+    assert re.fullmatch(rf"cohorte-{version}-cp310-abi3-[a-z0-9_.]+\.whl", wheels[0]), wheels[0]
+
+
+def test_declared_dependencies_are_installed() -> None:
+    # The stage installs the wheel with its `pandas` extra and lets pip resolve the
+    # requirements: each one declared in the metadata must be present in a matching version.
+    requires = metadata.requires("cohorte") or []
+    names = {re.split(r"[<>=!~ ;\[]", r, maxsplit=1)[0].lower() for r in requires}
+    assert {"polars", "pandas", "pyarrow"} <= names, requires
+    assert any(r.startswith("polars") and ">=1" in r for r in requires), requires
+    for req in requires:
+        name = re.split(r"[<>=!~ ;\[]", req, maxsplit=1)[0]
+        assert metadata.version(name), f"{name} is installed"
 
 
 def test_tests_run_against_the_installed_wheel_in_release_mode() -> None:

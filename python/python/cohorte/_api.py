@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
+from datetime import date as _date
+from io import BytesIO
 from pathlib import Path
 from typing import Any, Literal, Protocol, TypeAlias
 
@@ -18,16 +20,19 @@ import polars as pl
 
 from . import _display, _native
 from .definition import DefinitionLike, _definition_json
-from .exceptions import InvalidArgumentError, MissingFileError
+from .exceptions import FileError, FormatError, InvalidArgumentError, MissingFileError
 
 __all__ = [
     "Aggregate",
     "Cohort",
     "Dataset",
+    "KaplanMeier",
     "from_population_json",
     "from_tables",
     "read",
     "read_csv",
+    "read_data_pathologies",
+    "read_open_medic",
     "read_parquet",
     "synthetic",
 ]
@@ -53,6 +58,33 @@ def _k(k: int) -> int:
     if not isinstance(k, int) or isinstance(k, bool) or k < 1:
         raise InvalidArgumentError(f"k: expected a positive integer (e.g. 10 or 11), found {k!r}")
     return k
+
+
+def _int_arg(name: str, value: object, lo: int, hi: int) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise InvalidArgumentError(f"{name}: expected an integer, found {value!r}")
+    if not lo <= value <= hi:
+        raise InvalidArgumentError(f"{name}: expected {lo} to {hi}, found {value}")
+    return value
+
+
+def _bool_arg(name: str, value: object) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidArgumentError(f"{name}: expected True or False, found {value!r}")
+    return value
+
+
+def _float_arg(name: str, value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InvalidArgumentError(f"{name}: expected a number, found {value!r}")
+    return float(value)
+
+
+def _level(level: object) -> float:
+    v = _float_arg("level", level)
+    if not 0.0 < v < 1.0:
+        raise InvalidArgumentError(f"level: expected a confidence level in (0, 1), found {v}")
+    return v
 
 
 def _dims(by: Sequence[str], age_bands: AgeBands) -> list[Any]:
@@ -109,19 +141,12 @@ def synthetic(
     :param years: calendar years covered (1 to 30).
     :param start_year: first calendar year covered.
     """
-    for name, value in (
-        ("patients", patients),
-        ("seed", seed),
-        ("years", years),
-        ("start_year", start_year),
-    ):
-        if not isinstance(value, int) or isinstance(value, bool):
-            raise InvalidArgumentError(f"{name}: expected an integer, found {type(value).__name__}")
-    if patients < 0 or years < 0 or seed < 0:
-        raise InvalidArgumentError(
-            "patients, years and seed must be non-negative "
-            f"(patients={patients}, years={years}, seed={seed})"
-        )
+    # The core's ranges are checked here too, so that a Python integer too large for the native
+    # type is an InvalidArgumentError naming the argument, not an OverflowError.
+    patients = _int_arg("patients", patients, 0, 2**32 - 1)
+    seed = _int_arg("seed", seed, 0, 2**64 - 1)
+    years = _int_arg("years", years, 0, 2**32 - 1)
+    start_year = _int_arg("start_year", start_year, -(2**31), 2**31 - 1)
     return Dataset._wrap(_native.Dataset.synthetic(patients, seed, years, start_year))
 
 
@@ -216,7 +241,12 @@ def from_population_json(source: StrPath) -> Dataset:
         p = Path(text)
         if not p.is_file():
             raise MissingFileError(f"{p}: no such population file")
-        text = p.read_text(encoding="utf-8")
+        try:
+            text = p.read_text(encoding="utf-8")
+        except UnicodeDecodeError as e:
+            raise FormatError(
+                f"{p}: a population file must be UTF-8 JSON (invalid byte at offset {e.start})"
+            ) from None
     return Dataset._wrap(_native.Dataset.from_population_json(text))
 
 
@@ -362,8 +392,24 @@ class Cohort:
         :param margins: add the totals over each stratum (null stratum = total).
         :param k: counts of 1 to k - 1 patients are masked.
         """
-        opts = {"dims": _dims(by, age_bands), "margins": margins}
+        opts = {"dims": _dims(by, age_bands), "margins": _bool_arg("margins", margins)}
         return self._agg(self._inner.counts(json.dumps(opts), _k(k)), k)
+
+    def dispensings(
+        self,
+        *,
+        age_bands: AgeBands = "open_medic",
+        margins: bool = False,
+        k: int = 10,
+    ) -> Aggregate:
+        """Boxes dispensed to the cohort during follow-up, by pack (``cip13``, with its
+        ``atc7``), age band at dispensing, sex and region: the shape of Open Medic. Columns
+        ``persons`` (distinct patients), ``boxes`` (net boxes) and ``dispensings``, masked with
+        ``persons``. With the default Open Medic age bands, :meth:`Aggregate.write_open_medic`
+        writes it as an Open Medic file."""
+        bands = _dims(["age_band"], age_bands)[0]["age_band"]
+        opts = {"age_bands": bands, "margins": _bool_arg("margins", margins)}
+        return self._agg(self._inner.dispensings(json.dumps(opts), _k(k)), k)
 
     def incidence(
         self,
@@ -381,10 +427,10 @@ class Cohort:
         Poisson intervals. ``outcome``: ``"death"``, or codes (see :func:`outcome_codes`)."""
         opts = {
             "dims": _dims(by, age_bands),
-            "margins": margins,
-            "per": per,
-            "level": level,
-            "first_entry_only": first_entry_only,
+            "margins": _bool_arg("margins", margins),
+            "per": _float_arg("per", per),
+            "level": _level(level),
+            "first_entry_only": _bool_arg("first_entry_only", first_entry_only),
         }
         return self._agg(self._inner.incidence(_outcome(outcome), json.dumps(opts), _k(k)), k)
 
@@ -399,7 +445,15 @@ class Cohort:
         k: int = 10,
     ) -> Aggregate:
         """Share of the persons observed on ``date`` who are in the cohort that day."""
-        opts = {"dims": _dims(by, age_bands), "margins": margins, "level": level}
+        opts = {
+            "dims": _dims(by, age_bands),
+            "margins": _bool_arg("margins", margins),
+            "level": _level(level),
+        }
+        if not isinstance(date, (str, _date)):
+            raise InvalidArgumentError(
+                f"date: expected a datetime.date or 'YYYY-MM-DD', found {type(date).__name__}"
+            )
         return self._agg(self._inner.prevalence(_iso(date), json.dumps(opts), _k(k)), k)
 
     def km(
@@ -410,13 +464,28 @@ class Cohort:
         level: float = 0.95,
         first_entry_only: bool = True,
         k: int = 10,
-    ) -> dict[str, Aggregate]:
-        """Kaplan-Meier estimate of the time from index to an outcome: ``curve`` (with its
-        log-log band), ``at_risk`` (numbers at risk at ``times``, days) and ``summary``
-        (persons, events, median), protected together."""
-        outs = self._inner.km(_outcome(outcome), list(times), level, first_entry_only, _k(k))
-        aggs = [Aggregate(name, _to_polars(t), k, notes) for name, t, notes in outs]
-        return dict(zip(("curve", "at_risk", "summary"), aggs, strict=True))
+    ) -> KaplanMeier:
+        """Kaplan-Meier estimate of the time from index to an outcome: the curve (with its
+        log-log band) as the frame itself, with ``.at_risk`` (numbers at risk at ``times``, days)
+        and ``.summary`` (persons, events, median), the three protected together."""
+        if isinstance(times, (str, bytes)) or not isinstance(times, Sequence):
+            raise InvalidArgumentError(
+                f"times: expected a list of days (integers), found {type(times).__name__}"
+            )
+        days = [_int_arg("times", t, -(2**63), 2**63 - 1) for t in times]
+        outs = self._inner.km(
+            _outcome(outcome),
+            days,
+            _level(level),
+            _bool_arg("first_entry_only", first_entry_only),
+            _k(k),
+        )
+        curve, at_risk, summary = outs
+        km = KaplanMeier._from_native(curve, k)
+        assert isinstance(km, KaplanMeier)
+        km.at_risk = Aggregate._from_native(at_risk, k)
+        km.summary = Aggregate._from_native(summary, k)
+        return km
 
     def table1(
         self,
@@ -441,19 +510,25 @@ class Cohort:
                 raise InvalidArgumentError(
                     f"table1: expected cohorte.Cohort objects, found {type(o).__name__}"
                 )
-        opts = {"lookback_days": lookback_days, "atc_level": atc_level, "chapters": chapters}
+        opts = {
+            "lookback_days": _int_arg("lookback_days", lookback_days, 0, 2**31 - 1),
+            "atc_level": _int_arg("atc_level", atc_level, 1, 5),
+            "chapters": _bool_arg("chapters", chapters),
+        }
         pairs = [(n, o._inner) for n, o in zip(labels[1:], others, strict=True)]
         return self._agg(self._inner.table1(labels[0], pairs, json.dumps(opts), _k(k)), k)
 
     def pathways(self, *, atc_level: int = 2, max_lines: int = 3, k: int = 10) -> Aggregate:
         """Sequences of drug classes (ATC level ``atc_level``) dispensed after index."""
-        opts = {"atc_level": atc_level, "max_lines": max_lines}
+        opts = {
+            "atc_level": _int_arg("atc_level", atc_level, 1, 5),
+            "max_lines": _int_arg("max_lines", max_lines, 1, 2**31 - 1),
+        }
         return self._agg(self._inner.pathways(json.dumps(opts), _k(k)), k)
 
     @staticmethod
-    def _agg(out: tuple[str, _native.ArrowTable, list[str]], k: int) -> Aggregate:
-        name, table, notes = out
-        return Aggregate(name, _to_polars(table), k, notes)
+    def _agg(out: _native.Aggregate, k: int) -> Aggregate:
+        return Aggregate._from_native(out, k)
 
     def __repr__(self) -> str:
         return f"<cohorte.Cohort: {self.n_persons} persons, {len(self)} entries>"
@@ -462,48 +537,196 @@ class Cohort:
         return _display.cohort_html(self.n_persons, len(self), self.attrition().to_dicts())
 
 
-class Aggregate:
-    """An aggregate protected by disclosure control.
+class Aggregate(pl.DataFrame):
+    """An aggregate protected by disclosure control: a polars DataFrame with the aggregate's
+    ``name``, the threshold ``k`` it was protected with, its ``notes`` and its strata ``dims``.
 
     Cells counting fewer than ``k`` patients, and every cell they could be rebuilt from, are
-    null with ``<column>_masked`` set to true. ``df`` is the table as a polars DataFrame;
-    ``polars.DataFrame(aggregate)`` works too.
+    null with ``<column>_masked`` set to true. In a strata column, a null marks a margin row
+    (the total over that stratum).
+
+    Every polars method works on it; a frame derived by a polars operation (``filter``,
+    ``select``, ``join``...) is a plain ``polars.DataFrame``, since it is no longer the table
+    that was protected. ``df`` and :meth:`to_polars` give the table as a plain DataFrame too.
     """
 
-    __slots__ = ("df", "k", "name", "notes")
+    name: str | None
+    k: int | None
+    notes: list[str]
+    dims: list[str]
+    _native_agg: _native.Aggregate | None
 
-    def __init__(self, name: str, df: pl.DataFrame, k: int, notes: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        data: Any = None,
+        *args: Any,
+        name: str | None = None,
+        k: int | None = None,
+        notes: Sequence[str] = (),
+        dims: Sequence[str] = (),
+        **kwargs: Any,
+    ) -> None:
+        # Same arguments as polars.DataFrame (polars itself builds frames with
+        # ``type(df)(columns)``), plus the aggregate's description as keywords.
+        super().__init__(data, *args, **kwargs)
+        self._set_meta(name, k, notes, dims, None)
+
+    def _set_meta(
+        self,
+        name: str | None,
+        k: int | None,
+        notes: Sequence[str],
+        dims: Sequence[str],
+        native: _native.Aggregate | None,
+    ) -> None:
         self.name = name
-        self.df = df
         self.k = k
         self.notes = list(notes)
+        self.dims = list(dims)
+        self._native_agg = native
 
-    def to_polars(self) -> pl.DataFrame:
-        """The table as a polars DataFrame."""
-        return self.df
+    @classmethod
+    def _from_native(cls, agg: _native.Aggregate, k: int) -> Aggregate:
+        obj = cls.__new__(cls)
+        obj._df = _to_polars(agg.table())._df
+        obj._set_meta(agg.name, k, agg.notes, agg.dims, agg)
+        return obj
 
-    def __arrow_c_stream__(self, requested_schema: object | None = None) -> object:
-        return self.df.__arrow_c_stream__(requested_schema)
+    @classmethod
+    def _from_pydf(cls, py_df: Any) -> pl.DataFrame:
+        # polars wraps the result of nearly every operation with ``self._from_pydf``: the result
+        # is another table than the one protected, so it is a plain DataFrame.
+        return pl.DataFrame._from_pydf(py_df)
+
+    def _with_meta_of(self, df: pl.DataFrame) -> Aggregate:
+        obj = type(self).__new__(type(self))
+        obj._df = df._df
+        obj.__dict__.update({k: v for k, v in self.__dict__.items() if k != "_df"})
+        return obj
 
     @property
-    def columns(self) -> list[str]:
-        """Column names."""
-        return self.df.columns
+    def df(self) -> pl.DataFrame:
+        """The table as a plain polars DataFrame."""
+        return self.to_polars()
 
-    def __len__(self) -> int:
-        return self.df.height
+    def to_polars(self) -> pl.DataFrame:
+        """The table as a plain polars DataFrame (sharing the buffers)."""
+        return pl.DataFrame._from_pydf(self._df.clone())
 
-    def __getitem__(self, column: str) -> pl.Series:
-        """A column, as a polars Series."""
-        return self.df[column]
+    def clone(self) -> Aggregate:
+        """A copy, still an Aggregate."""
+        return self._with_meta_of(self.to_polars())
 
-    def __iter__(self) -> Iterator[dict[str, Any]]:
-        return iter(self.df.iter_rows(named=True))
+    def __copy__(self) -> Aggregate:
+        return self.clone()
+
+    def __deepcopy__(self, memo: Any = None) -> Aggregate:
+        return self.clone()
+
+    def clear(self, n: int = 0) -> pl.DataFrame:
+        """An empty (or all-null) frame of the same schema, as a plain DataFrame."""
+        return self.to_polars().clear(n)
+
+    def __getstate__(self) -> Any:
+        meta = {k: v for k, v in self.__dict__.items() if k not in ("_df", "_native_agg")}
+        return {"frame": self.serialize(), "meta": meta}
+
+    def __setstate__(self, state: Any) -> None:
+        if isinstance(state, dict) and "frame" in state:
+            self._df = pl.DataFrame.deserialize(BytesIO(state["frame"]))._df
+            self._set_meta(None, None, (), (), None)
+            self.__dict__.update(state["meta"])
+        else:  # a state written by polars itself
+            super().__setstate__(state)
+            self._set_meta(None, None, (), (), None)
+
+    # -- exports in the layouts of the Assurance Maladie's open data (cohorte.opendata) --
+
+    def _native_or_raise(self, what: str) -> _native.Aggregate:
+        if self._native_agg is None:
+            raise InvalidArgumentError(
+                f"{what}: only an aggregate computed by cohorte (not a copy or a derived frame) "
+                "can be exported"
+            )
+        return self._native_agg
+
+    def write_open_medic(self, path: StrPath) -> Path:
+        """Write this aggregate (from :meth:`Cohort.dispensings`, Open Medic age bands) as an
+        Open Medic file: ``;``-separated, Latin-1, masked boxes as empty cells, margins left
+        out. Returns the path written."""
+        data = self._native_or_raise("write_open_medic").open_medic()
+        return _write_bytes(path, data)
+
+    def write_data_pathologies(
+        self,
+        path: StrPath,
+        *,
+        year: int,
+        top: str,
+        levels: Sequence[str] = ("", "", ""),
+    ) -> Path:
+        """Write this aggregate (from :meth:`Cohort.prevalence`, five-year age bands) as a Data
+        pathologies ``effectifs.csv`` file: ``annee`` = ``year``, ``top`` = the indicator code,
+        ``patho_niv1..3`` = ``levels``. Returns the path written."""
+        native = self._native_or_raise("write_data_pathologies")
+        if not isinstance(year, int) or isinstance(year, bool):
+            raise InvalidArgumentError(f"year: expected an integer, found {year!r}")
+        lv = [str(v) for v in levels]
+        if len(lv) > 3:
+            raise InvalidArgumentError(f"levels: at most 3 levels, found {len(lv)}")
+        lv += [""] * (3 - len(lv))
+        patho = json.dumps({"year": year, "levels": lv, "top": str(top)})
+        return _write_bytes(path, native.data_pathologies(patho))
 
     def __repr__(self) -> str:
-        return f"<cohorte.Aggregate {self.name} (k={self.k})>\n{self.df}"
+        if self.k is None:
+            return super().__repr__()
+        return f"<cohorte.Aggregate {self.name} (k={self.k})>\n{super().__repr__()}"
 
-    def _repr_html_(self) -> str:
+    def _repr_html_(self, *, _from_series: bool = False) -> str:
+        if self.k is None or _from_series:
+            return super()._repr_html_(_from_series=_from_series)
         return _display.aggregate_html(
-            self.name, self.k, self.df.columns, self.df.to_dicts(), self.notes
+            self, self.name or "aggregate", self.k, self.dims, self.notes
         )
+
+
+class KaplanMeier(Aggregate):
+    """A Kaplan-Meier curve (one row per event time, with its band), with the numbers at risk
+    (``at_risk``) and the summary (``summary``: persons, events, median) protected with it."""
+
+    at_risk: Aggregate
+    summary: Aggregate
+
+    @property
+    def curve(self) -> Aggregate:
+        """The curve itself (this frame)."""
+        return self
+
+    def _repr_html_(self, *, _from_series: bool = False) -> str:
+        html = super()._repr_html_(_from_series=_from_series)
+        if self.k is None or _from_series or not hasattr(self, "summary"):
+            return html
+        return html + self.summary._repr_html_() + self.at_risk._repr_html_()
+
+
+def _write_bytes(path: StrPath, data: bytes) -> Path:
+    p = Path(os.fspath(path))
+    try:
+        p.write_bytes(data)
+    except OSError as e:
+        raise FileError(f"{p}: cannot write ({e.strerror or e})") from None
+    return p
+
+
+def read_open_medic(path: StrPath) -> pl.DataFrame:
+    """Read an Open Medic file (``OPEN_MEDIC_<year>.CSV``: ``;``, Latin-1, decimal commas) into
+    its typed columns (codes as text with their leading zeros, ``BOITES`` and codes as integers,
+    ``REM``/``BSE`` as floats; empty cells are nulls)."""
+    return _to_polars(_native.read_open_medic(os.fspath(path)))
+
+
+def read_data_pathologies(path: StrPath) -> pl.DataFrame:
+    """Read a Data pathologies ``effectifs.csv`` file into its typed columns (``Ntop`` masked
+    at source under 10 patients is null; ``prev`` in percent)."""
+    return _to_polars(_native.read_data_pathologies(os.fspath(path)))

@@ -1,6 +1,6 @@
 """HTML shown by Jupyter for a Dataset, a Cohort (the attrition as a flow of boxes) and an
-Aggregate (masked cells marked, never blank). Plain HTML and inline styles, so it renders the same
-in JupyterLab, VS Code and a static nbconvert export."""
+Aggregate (masked cells marked, never blank; margins read "all"). Plain HTML and inline styles, so
+it renders the same in JupyterLab, VS Code and a static nbconvert export."""
 
 from __future__ import annotations
 
@@ -8,11 +8,14 @@ from collections.abc import Mapping, Sequence
 from html import escape
 from typing import Any
 
+import polars as pl
+
 _BOX = (
     "border:1px solid #888;border-radius:4px;padding:4px 10px;margin:0;"
     "display:inline-block;min-width:16em;background:#f7f9fc"
 )
 _MASKED = "background:#eee;color:#777;font-style:italic"
+_MARGIN = "font-weight:bold;color:#333"
 
 
 def _fmt(value: Any) -> str:
@@ -83,38 +86,66 @@ def cohort_html(n_persons: int, n_entries: int, steps: Sequence[Mapping[str, Any
     return "".join(parts)
 
 
+#: Rows of an aggregate shown in its HTML display; the rest is summarised in a line.
+MAX_ROWS = 100
+
+_MASKED_TITLE = "masked by disclosure control"
+
+
 def aggregate_html(
+    df: pl.DataFrame,
     name: str,
     k: int,
-    columns: Sequence[str],
-    rows: Sequence[Mapping[str, Any]],
+    dims: Sequence[str] = (),
     notes: Sequence[str] = (),
 ) -> str:
-    """An Aggregate: a table whose masked cells read "< k" on grey instead of a blank."""
-    flags = {c for c in columns if c.endswith("_masked")}
+    """An aggregate: a table whose masked cells read "masked" on grey instead of a blank, whose
+    margin rows (a null stratum) read "all", with a legend below.
+
+    Every masked cell carries the same mark, whether it counts fewer than k patients, derives
+    from such a count (a rate, a share) or was hidden so that no small count can be rebuilt from
+    the totals: telling them apart would tell a reader which hidden counts are at least k.
+    """
+    columns = df.columns
+    flags = {c for c in columns if c.endswith("_masked") and c[: -len("_masked")] in columns}
     shown = [c for c in columns if c not in flags]
+    strata = {c for c in dims if c in columns}
     head = "".join(f"<th>{escape(c)}</th>" for c in shown)
     body = []
-    n_masked = 0
-    for row in rows:
+    for row in df.head(MAX_ROWS).iter_rows(named=True):
         cells = []
         for c in shown:
-            if row.get(f"{c}_masked"):
-                n_masked += 1
-                cells.append(
-                    f"<td style='{_MASKED}' title='masked: fewer than {k} patients, or derivable "
-                    f"from such a cell'>&lt;&nbsp;{k}</td>"
-                )
+            if row.get(f"{c}_masked") and f"{c}_masked" in flags:
+                cells.append(f"<td style='{_MASKED}' title='{_MASKED_TITLE}'>masked</td>")
+            elif c in strata and row.get(c) is None:
+                cells.append(f"<td style='{_MARGIN}' title='total over {escape(c)}'>all</td>")
             else:
                 cells.append(f"<td>{_fmt(row.get(c))}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
-    note = (
-        f"<div><small>{n_masked} cell(s) masked by disclosure control (k = {k}).</small></div>"
-        if n_masked
-        else f"<div><small>No cell masked (k = {k}).</small></div>"
-    )
+    more = ""
+    if df.height > MAX_ROWS:
+        more = (
+            f"<div><small>&hellip; {_fmt(df.height - MAX_ROWS)} more rows "
+            f"({_fmt(df.height)} in all).</small></div>"
+        )
+    n_masked = sum(int(df[f].sum() or 0) for f in flags)
+    if n_masked:
+        note = (
+            f"<div><small><span style='{_MASKED}'>&nbsp;masked&nbsp;</span> {_fmt(n_masked)} "
+            f"cell(s) hidden by disclosure control (k = {k}): a count of 1 to {k - 1} "
+            "patients, a value derived from such a count, or a cell hidden with it so that it "
+            "cannot be rebuilt from the totals (the mark is the same for all three). Masked "
+            "cells are null, with <code>&lt;column&gt;_masked</code> true.</small></div>"
+        )
+    else:
+        note = f"<div><small>No cell masked (k = {k}).</small></div>"
+    if strata & {c for c in shown}:
+        note += (
+            f"<div><small><span style='{_MARGIN}'>&nbsp;all&nbsp;</span> a margin row: the "
+            "total over that stratum (null in the table).</small></div>"
+        )
     extra = "".join(f"<div><small>{escape(n)}</small></div>" for n in notes)
     return (
         f"<div><strong>{escape(name)}</strong><table><tr>{head}</tr>{''.join(body)}</table>"
-        f"{note}{extra}</div>"
+        f"{more}{note}{extra}</div>"
     )

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any, Literal, TypeAlias
 
 from . import _native
-from .exceptions import InvalidArgumentError, MissingFileError
+from .exceptions import DefinitionError, InvalidArgumentError, MissingFileError
 
 __all__ = [
     "CURRENT_VERSION",
@@ -410,7 +410,15 @@ def _definition_json(definition: DefinitionLike) -> str:
                 f"{p}: no such definition file (a definition is a dict, JSON text, "
                 "the path of a .json file or a cohorte.definition builder)"
             )
-        return p.read_text(encoding="utf-8")
+        try:
+            return p.read_text(encoding="utf-8")
+        except UnicodeDecodeError as e:
+            message = (
+                f"{p}: a definition file must be UTF-8 JSON (invalid byte at offset {e.start})"
+            )
+            err = DefinitionError(message)
+            err.problems = [{"path": "", "message": message, "severity": "error"}]
+            raise err from None
     raise InvalidArgumentError(
         "definition: expected a dict, JSON text, a path or a cohorte.definition builder, "
         f"found {type(definition).__name__}"
