@@ -80,10 +80,7 @@ impl Dataset {
     /// in any column order, with extra columns ignored; quality filters are applied (see
     /// [`Dataset::filter_report`]).
     pub fn from_tables(tables: Vec<(String, RecordBatch)>) -> Result<Dataset> {
-        let conformed = tables
-            .iter()
-            .map(|(n, b)| Ok((TableKind::parse(n)?.name(), tables::conform(n, b)?)))
-            .collect::<Result<Vec<_>>>()?;
+        let conformed = tables::conform_tables(&tables)?;
         let (population, filters) = tables::flatten(&conformed)?;
         Ok(Dataset {
             population,

@@ -482,3 +482,27 @@ fn batches_of_a_table_read_as_one() {
     assert_eq!(p.len(), 3);
     assert_eq!((p[2].nir.as_str(), dates::year(p[2].birth)), ("C", 1970));
 }
+
+/// Batches not yet conformed (as a face passes them to `Dataset::from_tables`): a value that
+/// cannot be converted names its row in the whole table too.
+#[test]
+fn row_numbers_count_across_batches_before_conversion() {
+    let (table, column, batch) = count_tables().remove(0);
+    let bad = replace(
+        &batch,
+        column,
+        Arc::new(StringArray::from(vec![Some("1"), Some("abc")])),
+    );
+    let ben = ben(&["A;1;1;1950"]);
+    let e = Dataset::from_tables(vec![
+        ("IR_BEN_R".into(), ben.clone()),
+        (table.to_lowercase(), batch.clone()),
+        ("IR_BEN_R".into(), ben.clone()),
+        (table.into(), bad.clone()),
+    ])
+    .err()
+    .expect("a bad value");
+    assert_eq!(where_bad(&e), (table, column, 4));
+    let c = tables::conform_tables(&[(table.into(), bad)]).unwrap_err();
+    assert_eq!(where_bad(&c), (table, column, 2));
+}

@@ -56,16 +56,19 @@ pub(crate) enum Cell {
 }
 
 /// Build a typed column from text cells (`None` = null; `Some("")` = empty text for codes).
+/// `first_row` rows of the table come before these cells (in earlier batches): errors name the
+/// row of the table.
 pub(crate) fn column_from_text<'a>(
     table: &str,
     column: &str,
     ty: Ty,
+    first_row: usize,
     cells: impl Iterator<Item = Option<&'a str>>,
 ) -> Result<ArrayRef> {
     let bad = |row: usize, message: String| Error::BadValue {
         table: table.to_string(),
         column: column.to_string(),
-        row,
+        row: first_row + row,
         message,
     };
     macro_rules! prim {
@@ -161,7 +164,12 @@ fn per_day(t: &DataType) -> Option<i64> {
 
 /// The dates of an instant column (as text, for the date parser's checks), each at midnight:
 /// a time of day is an error naming the row, as a date column holds days.
-fn instant_dates(table: &str, column: &str, a: &ArrayRef) -> Result<Vec<Option<String>>> {
+fn instant_dates(
+    table: &str,
+    column: &str,
+    first_row: usize,
+    a: &ArrayRef,
+) -> Result<Vec<Option<String>>> {
     use arrow_array::cast::AsArray;
     let t = a.data_type();
     let unit = per_day(t).unwrap_or(1);
@@ -194,14 +202,14 @@ fn instant_dates(table: &str, column: &str, a: &ArrayRef) -> Result<Vec<Option<S
                 return Err(Error::BadValue {
                     table: table.to_string(),
                     column: column.to_string(),
-                    row: r + 1,
+                    row: first_row + r + 1,
                     message: format!("expected a date, found a time of day{zone}"),
                 });
             }
             let day = i32::try_from(x.div_euclid(unit)).map_err(|_| Error::BadValue {
                 table: table.to_string(),
                 column: column.to_string(),
-                row: r + 1,
+                row: first_row + r + 1,
                 message: "date out of range".to_string(),
             })?;
             Ok(Some(crate::dates::format(day)))
@@ -213,6 +221,36 @@ fn instant_dates(table: &str, column: &str, a: &ArrayRef) -> Result<Vec<Option<S
 /// (case-insensitive), extra columns dropped, missing optional columns null, other types
 /// converted through their text.
 pub fn conform(table: &str, batch: &RecordBatch) -> Result<RecordBatch> {
+    conform_at(table, batch, 0)
+}
+
+/// Conform batches of source tables, each as [`conform()`] does; when a table comes in several
+/// batches, the row of an error is the row in the whole table (the rows of the earlier batches
+/// of the same table come before). Table names are normalised (`t_mco20b` → `T_MCO20B`).
+pub fn conform_tables(tables: &[(String, RecordBatch)]) -> Result<Vec<(String, RecordBatch)>> {
+    let mut before: Vec<(String, usize)> = Vec::new();
+    let mut out = Vec::with_capacity(tables.len());
+    for (name, b) in tables {
+        let name = TableKind::parse(name)?.name();
+        let first = match before.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, rows)) => {
+                let first = *rows;
+                *rows += b.num_rows();
+                first
+            }
+            None => {
+                before.push((name.clone(), b.num_rows()));
+                0
+            }
+        };
+        let c = conform_at(&name, b, first)?;
+        out.push((name, c));
+    }
+    Ok(out)
+}
+
+/// [`conform()`] of a batch preceded in its table by `first_row` rows.
+fn conform_at(table: &str, batch: &RecordBatch, first_row: usize) -> Result<RecordBatch> {
     let kind = TableKind::parse(table)?;
     let name = kind.name();
     let schema = batch.schema();
@@ -233,11 +271,12 @@ pub fn conform(table: &str, batch: &RecordBatch) -> Result<RecordBatch> {
             None => out.push(arrow_array::new_null_array(&want, batch.num_rows())),
             Some(i) if *batch.column(i).data_type() == want => out.push(batch.column(i).clone()),
             Some(i) if col.ty == Ty::Date && per_day(batch.column(i).data_type()).is_some() => {
-                let t = instant_dates(&name, col.name, batch.column(i))?;
+                let t = instant_dates(&name, col.name, first_row, batch.column(i))?;
                 out.push(column_from_text(
                     &name,
                     col.name,
                     col.ty,
+                    first_row,
                     t.iter().map(|x| x.as_deref()),
                 )?);
             }
@@ -250,6 +289,7 @@ pub fn conform(table: &str, batch: &RecordBatch) -> Result<RecordBatch> {
                     &name,
                     col.name,
                     col.ty,
+                    first_row,
                     t.iter().map(|x| x.as_deref()),
                 )?);
             }

@@ -213,6 +213,7 @@ pub fn read_csv_with(
                 &name,
                 col.name,
                 col.ty,
+                0,
                 rows.iter().map(|rec| {
                     let (f, q) = &rec[i];
                     if *q {

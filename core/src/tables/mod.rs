@@ -22,7 +22,7 @@ pub mod io;
 pub mod render;
 pub mod schema;
 
-pub use conform::conform;
+pub use conform::{conform, conform_tables};
 pub use csv::{CsvOptions, Encoding};
 pub use flatten::{flatten, FilterReport};
 pub use io::{read_csv_files, read_dir, read_file, read_files, write_dir, Format};
