@@ -55,7 +55,7 @@ _DIMS = ("age_band", "sex", "region", "dept", "year", "month")
 
 
 def _k(k: int) -> int:
-    if not isinstance(k, int) or isinstance(k, bool) or k < 1:
+    if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= 2**32 - 1:
         raise InvalidArgumentError(f"k: expected a positive integer (e.g. 10 or 11), found {k!r}")
     return k
 
