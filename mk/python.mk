@@ -33,6 +33,10 @@ python-wheel: setup-python ## Build the cohorte wheel (abi3, CPython >= 3.10) an
 	$(PY_BIN)/python -m pip uninstall --quiet --yes cohorte 2>/dev/null || true
 	$(PY_BIN)/python -m pip install --quiet "$$(ls $(PY_WHEELS)/cohorte-*.whl)[pandas]"
 	$(PY_BIN)/python -m pip check
+	@# The README's command from a clone (`pip install "./python[pandas]"`): pip reads the
+	@# project's metadata through maturin and resolves it (a dry run; the wheel above is the build).
+	cd $(ROOT) && PATH=$(PY_BIN):$$PATH $(PY_BIN)/python -m pip install --quiet --dry-run \
+		--no-build-isolation --no-index "./python[pandas]"
 
 test-python: python-wheel ## Python tests on the installed wheel, stub check, mypy, ruff
 	cd $(PY_DIR) && $(PY_BIN)/python -m pytest -q
