@@ -4,7 +4,7 @@
 # The venv python/.venv is created once and reused; tools are pinned in
 # python/requirements-dev.txt (reinstalled only when that file changes).
 
-.PHONY: setup-python python-wheel test-python bench-python
+.PHONY: setup-python python-wheel test-python test-python-oldest bench-python
 
 PYTHON ?= python3
 PY_DIR := $(ROOT)/python
@@ -43,6 +43,19 @@ test-python: python-wheel ## Python tests on the installed wheel, stub check, my
 	cd $(PY_DIR) && $(PY_BIN)/python -m mypy.stubtest cohorte --allowlist stubtest-allowlist.txt
 	cd $(PY_DIR) && $(PY_BIN)/python -m mypy
 	cd $(PY_DIR) && $(PY_BIN)/ruff check . && $(PY_BIN)/ruff format --check .
+
+# The oldest CPython the abi3 wheel supports, when the machine has it (pyenv, deadsnakes...).
+PYTHON_OLDEST ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.10.*/bin/python) $(shell command -v python3.10))
+PY_OLDEST_VENV := $(ROOT)/target/py-oldest-venv
+
+test-python-oldest: python-wheel ## The same wheel and tests under CPython 3.10 (needs python3.10; not part of test)
+	@test -n "$(PYTHON_OLDEST)" || { echo "no CPython 3.10 found: set PYTHON_OLDEST"; exit 1; }
+	@test -x $(PY_OLDEST_VENV)/bin/python || $(PYTHON_OLDEST) -m venv $(PY_OLDEST_VENV)
+	$(PY_OLDEST_VENV)/bin/python -m pip uninstall --quiet --yes cohorte 2>/dev/null || true
+	$(PY_OLDEST_VENV)/bin/python -m pip install --quiet "$$(ls $(PY_WHEELS)/cohorte-*.whl)[pandas]" \
+		"$$(grep '^pytest==' $(PY_DIR)/requirements-dev.txt)"
+	cd $(PY_DIR) && $(PY_OLDEST_VENV)/bin/python -m pytest -q -p no:cacheprovider \
+		--ignore tests/test_notebooks.py
 
 bench-python: python-wheel ## Python overhead over the core on the example definitions (budget <= 10%)
 	cd $(PY_DIR) && $(PY_BIN)/python bench/overhead.py $(BENCH_PY_ARGS)
