@@ -33,36 +33,6 @@ def best_of(repeat: int, fn):
     return best, out
 
 
-class Recorder:
-    """Stands for a DuckDB connection to capture the SQL a query sends."""
-
-    def __init__(self):
-        self.sql = ""
-
-    def execute(self, sql):
-        self.sql = sql
-        return self
-
-    def fetchall(self):
-        return []
-
-
-def setup_sql(ds: int, de: int) -> list[str]:
-    """Tables the queries read, derived from the exported Parquet files (loaded before timing)."""
-    epoch = "DATE '1970-01-01'"
-    return [
-        f"""CREATE TABLE events AS SELECT patient, kind, role,
-        CAST(date - {epoch} AS INTEGER) AS day, code, value FROM read_parquet('events.parquet')""",
-        f"""CREATE TABLE patients AS SELECT patient, sex,
-        greatest(CAST(birth - {epoch} AS INTEGER), {ds}) AS obs_start,
-        least(coalesce(CAST(death - {epoch} AS INTEGER), {de}), {de}) AS obs_end,
-        CAST(year(birth) AS INTEGER) AS birth_year,
-        CAST(month(birth) * 100 + day(birth) AS INTEGER) AS birth_md, dept
-        FROM read_parquet('patients.parquet')""",
-        "CREATE TABLE codes AS SELECT * FROM read_parquet('codes.parquet')",
-    ]
-
-
 def main() -> int:
     data = Path(sys.argv[1] if len(sys.argv) > 1 else "bench-data")
     repeat = int(os.environ.get("BENCH_REPEAT", "3"))
@@ -73,18 +43,11 @@ def main() -> int:
     ds, de = span["data_start"], span["data_end"]
     con = duckdb.connect(":memory:")
     con.execute(f"SET threads = {threads}")
-    setup = setup_sql(ds, de)
-    for stmt in setup:
+    # the setup of queries.sql, shared with the browser benchmark, on this folder's files
+    for stmt in queries.setup_sql(ds, de):
         con.execute(stmt.replace("'events.parquet'", f"'{data / 'events.parquet'}'")
                     .replace("'patients.parquet'", f"'{data / 'patients.parquet'}'")
                     .replace("'codes.parquet'", f"'{data / 'codes.parquet'}'"))
-    # The same SQL, for DuckDB-WASM in the browser benchmark (bench/browser/).
-    recorded = {}
-    for name, q in queries.QUERIES.items():
-        rec = Recorder()
-        q.duckdb(rec, None)
-        recorded[name] = rec.sql
-    (data / "sql.json").write_text(json.dumps({"setup": setup, "queries": recorded}, indent=2))
 
     ev = pl.read_parquet(data / "events.parquet")
     ev = ev.with_columns(day=pl.col("date").cast(pl.Int32)).drop("date")

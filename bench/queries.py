@@ -10,21 +10,25 @@ documented semantics (core/src/definition/mod.rs):
 - age at index = completed years.
 The peers only compute the persons, not the exit dates: that favours them.
 
+The SQL (the tables' setup and one query per definition) lives in `queries.sql`, which the
+browser benchmark (web-demo/bench/) runs in DuckDB-WASM too; the polars equivalents are here.
+
 Tables (loaded in memory before timing, see peers.py):
   events(patient, kind, role, day, code, value)   kind: 0 dispensing, 1 diagnosis, 2 stay, 4 ALD
-  patients(patient, sex, birth, obs_start, obs_end, birth_year, birth_md)
+  patients(patient, sex, obs_start, obs_end, birth_year, birth_md, dept)
   codes(dict, code_id, code, atc)
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
 import polars as pl
 
 DISPENSING, DIAGNOSIS, STAY, ALD = 0, 1, 2, 4
-EPOCH = "DATE '1970-01-01'"
 
 
 @dataclass
@@ -39,53 +43,41 @@ class Query:
     polars: Callable
 
 
-# ---------------------------------------------------------------- DuckDB helpers
+# ---------------------------------------------------------------- the SQL, shared
 
-def sql_atc(*prefixes: str, exclude: tuple[str, ...] = ()) -> str:
-    inc = " OR ".join(f"atc LIKE '{p}%'" for p in prefixes)
-    exc = "".join(f" AND atc NOT LIKE '{p}%'" for p in exclude)
-    return f"(SELECT code_id FROM codes WHERE dict = 'drug' AND ({inc}){exc})"
+SQL_FILE = Path(__file__).with_name("queries.sql")
+_SECTION = re.compile(r"^-- name: (\w+)\s*$", re.MULTILINE)
 
 
-def sql_icd(*prefixes: str) -> str:
-    inc = " OR ".join(f"code LIKE '{p}%'" for p in prefixes)
-    return f"(SELECT code_id FROM codes WHERE dict = 'icd10' AND ({inc}))"
+def load_sql(path: Path = SQL_FILE) -> dict[str, str]:
+    """The sections of `queries.sql`, by name (each starts with a line `-- name: <name>`)."""
+    text = path.read_text(encoding="utf-8")
+    parts = _SECTION.split(text)
+    # parts = [preamble, name1, body1, name2, body2, ...]
+    out: dict[str, str] = {}
+    for name, body in zip(parts[1::2], parts[2::2]):
+        if name in out:
+            raise ValueError(f"{path}: section {name} appears twice")
+        body = body.strip()
+        if not body:
+            raise ValueError(f"{path}: section {name} is empty")
+        out[name] = body
+    return out
 
 
-def sql_first(kind: int, codes: str, prior: int = 0, post: int = 0) -> str:
-    """CTE body: first matching event per person (same-day ties: earliest end), kept when the
-    observation allows it; `e` = index end clipped to observation."""
-    end = f"day + CASE WHEN kind = {STAY} THEN value ELSE 0 END"
-    return f"""
-      SELECT g.patient, g.de.d AS d, least(g.de.e, p.obs_end) AS e, p.obs_start, p.obs_end,
-             p.birth_year, p.birth_md
-      FROM (SELECT patient, min({{'d': day, 'e': {end}}}) AS de
-            FROM events WHERE kind = {kind} AND code IN {codes} GROUP BY patient) g
-      JOIN patients p ON p.patient = g.patient
-      WHERE g.de.d >= p.obs_start + {prior} AND g.de.d + {post} <= p.obs_end"""
+SQL = load_sql()
 
 
-def sql_age(d: str) -> str:
-    day = f"({EPOCH} + {d})"
-    return (f"(year({day}) - birth_year - CASE WHEN month({day}) * 100 + day({day}) < birth_md "
-            f"THEN 1 ELSE 0 END)")
+def setup_sql(data_start: int, data_end: int) -> list[str]:
+    """The statements that build the tables from the exported Parquet files (in the current
+    directory's names: `events.parquet`, `patients.parquet`, `codes.parquet`)."""
+    return [SQL[k].replace("{data_start}", str(data_start)).replace("{data_end}", str(data_end))
+            for k in ("setup_events", "setup_patients", "setup_codes")]
 
 
-def sql_exists(kind: int, codes: str, lo: str, hi: str, at_least: int = 1, distinct: bool = False,
-               kinds: tuple[int, ...] | None = None) -> str:
-    """Condition on idx rows: events of `codes` dated in [lo, hi] clipped to observation."""
-    kinds_sql = f"kind IN ({', '.join(map(str, kinds))})" if kinds else f"kind = {kind}"
-    lo_c = f"greatest({lo}, idx.obs_start)" if lo else "idx.obs_start"
-    hi_c = f"least({hi}, idx.obs_end)" if hi else "idx.obs_end"
-    what = "count(DISTINCT x.day)" if distinct else "count(*)"
-    if at_least == 1 and not distinct:
-        return (f"EXISTS (SELECT 1 FROM events x WHERE x.patient = idx.patient AND x.{kinds_sql} "
-                f"AND x.code IN {codes} AND x.day BETWEEN {lo_c} AND {hi_c})")
-    return (f"(SELECT {what} FROM events x WHERE x.patient = idx.patient AND x.{kinds_sql} "
-            f"AND x.code IN {codes} AND x.day BETWEEN {lo_c} AND {hi_c}) >= {at_least}")
+def duck(name: str) -> Callable:
+    sql = SQL[name]
 
-
-def duck(sql: str) -> Callable:
     def run(con, ctx: Context) -> list[int]:
         return [r[0] for r in con.execute(sql).fetchall()]
     return run
@@ -142,12 +134,6 @@ def persons(lf: pl.LazyFrame) -> list[int]:
 
 # ---------------------------------------------------------------- the definitions
 
-def incident_metformin_duck(con, ctx):
-    sql = f"""
-      WITH idx AS ({sql_first(DISPENSING, sql_atc('A10BA02'), prior=365)})
-      SELECT patient FROM idx WHERE {sql_age('idx.d')} >= 18
-        AND NOT {sql_exists(DISPENSING, sql_atc('A10', exclude=('A10BA02',)), 'idx.d - 365', 'idx.d - 1')}"""
-    return duck(sql)(con, ctx)
 
 
 def incident_metformin_pl(frames, ctx):
@@ -158,14 +144,6 @@ def incident_metformin_pl(frames, ctx):
     return persons(idx.join(bad, on="patient", how="anti"))
 
 
-def mi_secondary_prevention_duck(con, ctx):
-    e = "least(idx.e, idx.obs_end)"
-    conds = " AND ".join(
-        sql_exists(DISPENSING, sql_atc(p), e, f"{e} + 30") for p in ("C07", "C10AA", "B01AC"))
-    sql = f"""
-      WITH idx AS ({sql_first(STAY, sql_icd('I21'), prior=365, post=30)})
-      SELECT patient FROM idx WHERE {conds}"""
-    return duck(sql)(con, ctx)
 
 
 def mi_secondary_prevention_pl(frames, ctx):
@@ -178,13 +156,6 @@ def mi_secondary_prevention_pl(frames, ctx):
     return persons(out)
 
 
-def hip_fracture_duck(con, ctx):
-    benzo = sql_atc("N05BA", "N05CD", "N05CF")
-    sql = f"""
-      WITH idx AS ({sql_first(STAY, sql_icd('S720', 'S721', 'S722'), prior=365)})
-      SELECT patient FROM idx WHERE {sql_age('idx.d')} >= 65
-        AND {sql_exists(DISPENSING, benzo, 'idx.d - 182', 'idx.d - 1', at_least=2, distinct=True)}"""
-    return duck(sql)(con, ctx)
 
 
 def hip_fracture_pl(frames, ctx):
@@ -196,12 +167,6 @@ def hip_fracture_pl(frames, ctx):
     return persons(idx.join(ok, on="patient", how="semi"))
 
 
-def copd_duck(con, ctx):
-    sql = f"""
-      SELECT DISTINCT e.patient FROM events e JOIN patients USING (patient)
-      WHERE e.kind = {STAY} AND e.code IN {sql_icd('J440', 'J441')}
-        AND e.day BETWEEN obs_start AND obs_end AND {sql_age('e.day')} >= 40"""
-    return duck(sql)(con, ctx)
 
 
 def copd_pl(frames, ctx):
@@ -213,14 +178,6 @@ def copd_pl(frames, ctx):
     return persons(st)
 
 
-def t2d_insulin_duck(con, ctx):
-    e11 = sql_icd("E11")
-    sql = f"""
-      WITH idx AS ({sql_first(DISPENSING, sql_atc('A10A'), prior=365)})
-      SELECT patient FROM idx
-      WHERE {sql_exists(0, e11, None, 'idx.d', kinds=(DIAGNOSIS, ALD))}
-        AND {sql_exists(DISPENSING, sql_atc('A10B'), 'idx.d - 365', 'idx.d - 1')}"""
-    return duck(sql)(con, ctx)
 
 
 def t2d_insulin_pl(frames, ctx):
@@ -232,12 +189,6 @@ def t2d_insulin_pl(frames, ctx):
     return persons(idx.join(dx, on="patient", how="semi").join(oral, on="patient", how="semi"))
 
 
-def af_duck(con, ctx):
-    sql = f"""
-      WITH idx AS ({sql_first(DISPENSING, sql_atc('B01AA', 'B01AF', 'B01AE07'), prior=365)})
-      SELECT patient FROM idx
-      WHERE {sql_exists(0, sql_icd('I48'), 'idx.d - 365', 'idx.d', kinds=(DIAGNOSIS, ALD))}"""
-    return duck(sql)(con, ctx)
 
 
 def af_pl(frames, ctx):
@@ -248,16 +199,6 @@ def af_pl(frames, ctx):
     return persons(idx.join(ok, on="patient", how="semi"))
 
 
-def hf_after_mi_duck(con, ctx):
-    sql = f"""
-      WITH idx AS ({sql_first(DIAGNOSIS, sql_icd('I50'))})
-      SELECT patient FROM idx WHERE EXISTS (
-        SELECT 1 FROM events x WHERE x.patient = idx.patient AND x.kind = {STAY}
-          AND x.code IN {sql_icd('I21', 'I22')}
-          AND x.day BETWEEN idx.obs_start AND idx.obs_end
-          AND x.day <= least(idx.d - 1, idx.obs_end)
-          AND least(x.day + x.value, idx.obs_end) >= greatest(idx.d - 1826, idx.obs_start))"""
-    return duck(sql)(con, ctx)
 
 
 def hf_after_mi_pl(frames, ctx):
@@ -274,11 +215,11 @@ def hf_after_mi_pl(frames, ctx):
 
 
 QUERIES: dict[str, Query] = {
-    "incident_metformin": Query(incident_metformin_duck, incident_metformin_pl),
-    "mi_secondary_prevention": Query(mi_secondary_prevention_duck, mi_secondary_prevention_pl),
-    "hip_fracture_benzodiazepines": Query(hip_fracture_duck, hip_fracture_pl),
-    "copd_exacerbation_stays": Query(copd_duck, copd_pl),
-    "t2d_insulin_start": Query(t2d_insulin_duck, t2d_insulin_pl),
-    "af_anticoagulant": Query(af_duck, af_pl),
-    "heart_failure_after_mi": Query(hf_after_mi_duck, hf_after_mi_pl),
+    "incident_metformin": Query(duck("incident_metformin"), incident_metformin_pl),
+    "mi_secondary_prevention": Query(duck("mi_secondary_prevention"), mi_secondary_prevention_pl),
+    "hip_fracture_benzodiazepines": Query(duck("hip_fracture_benzodiazepines"), hip_fracture_pl),
+    "copd_exacerbation_stays": Query(duck("copd_exacerbation_stays"), copd_pl),
+    "t2d_insulin_start": Query(duck("t2d_insulin_start"), t2d_insulin_pl),
+    "af_anticoagulant": Query(duck("af_anticoagulant"), af_pl),
+    "heart_failure_after_mi": Query(duck("heart_failure_after_mi"), hf_after_mi_pl),
 }
