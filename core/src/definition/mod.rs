@@ -116,7 +116,8 @@ fn is_zero(v: &u32) -> bool {
 pub struct ConceptSet {
     /// Name used to refer to it (`metformin`, `type 2 diabetes`).
     pub name: String,
-    /// Code system: `ATC`, `CIP13`, `ICD10` or `CCAM`.
+    /// Code system: `ATC`, `CIP13`, `ICD10` or `CCAM` (`ICD-10`, `CIM10`, `cip`... are read as
+    /// these).
     pub system: CodeSystem,
     /// Codes as in SNDS tables (`A10BA02`, `E11`, `I21`, `DDAF001`); a code covers its
     /// descendants (`E11` covers `E119`), except CIP13 pack codes, which name one pack.
@@ -126,15 +127,50 @@ pub struct ConceptSet {
     pub exclude: Vec<String>,
 }
 
+/// Spellings of the code systems read by [`CodeSystem::parse`], once its punctuation is dropped
+/// and its letters are upper-cased: the schema's pattern accepts the same ones.
+const SYSTEM_SPELLINGS: [&str; 8] = [
+    "ATC", "CIP13", "CIP", "ICD10", "CIM10", "ICD", "CIM", "CCAM",
+];
+
+/// A JSON Schema (ECMA 262) pattern matching the strings [`CodeSystem::parse`] accepts: one of
+/// [`SYSTEM_SPELLINGS`] in any case, with any characters other than ASCII letters and digits
+/// around and between its characters (`icd-10`, `Cim 10`).
+fn system_pattern() -> String {
+    const SEP: &str = "[^A-Za-z0-9]*";
+    let words: Vec<String> = SYSTEM_SPELLINGS
+        .iter()
+        .map(|w| {
+            w.chars()
+                .map(|c| {
+                    if c.is_ascii_alphabetic() {
+                        format!("[{}{}]", c, c.to_ascii_lowercase())
+                    } else {
+                        c.to_string()
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(SEP)
+        })
+        .collect();
+    format!("^{SEP}(?:{}){SEP}$", words.join("|"))
+}
+
 impl JsonSchema for CodeSystem {
     fn schema_name() -> Cow<'static, str> {
         "CodeSystem".into()
     }
     fn json_schema(_: &mut SchemaGenerator) -> Schema {
         schemars::json_schema!({
-            "description": "Code system. `ICD-10`, `CIM10`, `CIP` and lower case are accepted too.",
-            "type": "string",
-            "enum": ["ATC", "CIP13", "ICD10", "CCAM"]
+            "description": "Code system: `ATC`, `CIP13`, `ICD10` or `CCAM`, the canonical names (Cohorte writes these). Other spellings are read as them: any case, with or without punctuation or spaces, and `CIP` for CIP13, `ICD-10`, `CIM10`, `CIM-10`, `ICD`, `CIM` for ICD10.",
+            "anyOf": [
+                { "type": "string", "enum": ["ATC", "CIP13", "ICD10", "CCAM"] },
+                {
+                    "description": "Another spelling of a code system (`icd-10`, `CIM10`, `cip`).",
+                    "type": "string",
+                    "pattern": system_pattern()
+                }
+            ]
         })
     }
 }
