@@ -280,6 +280,22 @@ impl JsCohort {
         convert::to_js(&self.attrition.steps)
     }
 
+    /// The attrition after disclosure control with threshold `k` (default 10): no count shown,
+    /// nor any difference of two counts shown (the dataset's number of patients included), is
+    /// from 1 to k − 1; a masked cell is `null` with its `*Masked` flag set
+    /// (`cohorte_core::disclosure::attrition`). The public view shows only this one.
+    #[wasm_bindgen(js_name = protectedAttrition, unchecked_return_type = "ProtectedAttrition")]
+    pub fn protected_attrition(&self, k: Option<u32>) -> Result<JsValue, JsValue> {
+        let population = Some(self.store().n_patients() as u64);
+        let p = disclosure::attrition::protect_attrition(
+            &self.attrition,
+            k.unwrap_or(DEFAULT_K),
+            population,
+        )
+        .map_err(errors::to_js)?;
+        convert::to_js(&p)
+    }
+
     /// The attrition as an Arrow IPC stream (columns of `Attrition::to_record_batch`).
     #[wasm_bindgen(js_name = attritionIpc)]
     pub fn attrition_ipc(&self) -> Result<Vec<u8>, JsValue> {

@@ -123,6 +123,27 @@ pub(crate) fn records(batch: &RecordBatch) -> Result<Value, JsValue> {
     Ok(Value::Array(rows.into_iter().map(Value::Object).collect()))
 }
 
+/// A record batch as one array of values per column, keyed by column name (the same values as
+/// [`records`]).
+pub(crate) fn columns(batch: &RecordBatch) -> Result<Value, JsValue> {
+    let schema = batch.schema();
+    let mut out = Map::new();
+    for (field, col) in schema.fields().iter().zip(batch.columns()) {
+        let values = column_values(col.as_ref()).ok_or_else(|| {
+            errors::error(
+                "internal",
+                &format!(
+                    "column {}: type {} not convertible",
+                    field.name(),
+                    field.data_type()
+                ),
+            )
+        })?;
+        out.insert(field.name().clone(), Value::Array(values));
+    }
+    Ok(Value::Object(out))
+}
+
 fn column_values(a: &dyn Array) -> Option<Vec<Value>> {
     fn each<F: Fn(usize) -> Value>(a: &dyn Array, f: F) -> Vec<Value> {
         (0..a.len())

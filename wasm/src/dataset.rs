@@ -68,9 +68,13 @@ pub struct JsDataset {
 #[wasm_bindgen(js_class = Dataset)]
 impl JsDataset {
     /// A deterministic synthetic population: the same options give the same data (and
-    /// `digest()`) in every face and on every platform.
+    /// `digest()`) in every face and on every platform. `onProgress(done, total)`, when given,
+    /// is called every 4096 patients and at the end (its return value is ignored; an exception
+    /// it throws stops nothing).
     pub fn synthetic(
         #[wasm_bindgen(unchecked_param_type = "SynthOptions | undefined")] options: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "(done: number, total: number) => void")]
+        on_progress: Option<js_sys::Function>,
     ) -> Result<JsDataset, JsValue> {
         let o: SynthOptions = convert::options(options, "Dataset.synthetic options")?;
         let config = SynthConfig {
@@ -79,7 +83,16 @@ impl JsDataset {
             start_year: o.start_year,
             years: o.years,
         };
-        let population = cohorte_core::synth::generate(&config).map_err(errors::to_js)?;
+        let population = match on_progress {
+            None => cohorte_core::synth::generate(&config),
+            Some(f) => {
+                let total = JsValue::from(config.patients);
+                cohorte_core::synth::generate_with_progress(&config, &mut |done| {
+                    let _ = f.call2(&JsValue::NULL, &JsValue::from(done), &total);
+                })
+            }
+        }
+        .map_err(errors::to_js)?;
         Ok(JsDataset::new(population))
     }
 

@@ -16,6 +16,7 @@ mod convert;
 mod dataset;
 mod definition;
 mod errors;
+mod opendata;
 mod referential;
 mod types;
 
@@ -26,6 +27,7 @@ pub use dataset::JsDataset;
 pub use definition::{
     definition_schema, example_definitions, normalize_definition, validate_definition,
 };
+pub use opendata::read_open_data;
 pub use referential::{code_label, departements, regions, search_codes};
 
 /// Install the panic hook when the module is instantiated.

@@ -58,6 +58,18 @@ export interface FileInput {
   bytes: Uint8Array;
 }
 
+/** An open-data file read by `readOpenData`. */
+export interface OpenDataFile {
+  /** `open_medic` (a `BOITES` column) or `data_pathologies` (an `Ntop` column). */
+  layout: "open_medic" | "data_pathologies";
+  file: string;
+  rows: number;
+  /** The layout's columns found in the file, in layout order. */
+  columns: string[];
+  /** Each column's values in file order; an empty cell (masked at source) is `null`. */
+  data: Record<string, (string | number | null)[]>;
+}
+
 /** One result of `searchCodes`. */
 export interface CodeHit {
   system: "ATC" | "CIP13" | "ICD10" | "CCAM";
@@ -101,6 +113,29 @@ export interface AttritionStep {
   /** Persons this rule alone would keep (other rules ignored). */
   alonePersons: number;
   aloneEvents: number;
+}
+
+/** One step of a protected attrition: a masked cell is `null` with its flag set. */
+export interface ProtectedStep {
+  name: string;
+  persons: number | null;
+  personsMasked: boolean;
+  events: number | null;
+  eventsMasked: boolean;
+  lostPersons: number | null;
+  lostPersonsMasked: boolean;
+  lostEvents: number | null;
+  lostEventsMasked: boolean;
+}
+
+/** The attrition after disclosure control (`Cohort.protectedAttrition`). */
+export interface ProtectedAttrition {
+  /** No count shown, nor any difference of two counts shown, is from 1 to k − 1. */
+  k: number;
+  /** The dataset's number of patients, also compared with the entry count. */
+  population: number | null;
+  steps: ProtectedStep[];
+  notes: string[];
 }
 
 /** A value of an aggregate cell: `null` for a masked cell or a margin. */

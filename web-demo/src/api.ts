@@ -2,17 +2,24 @@
 // the package's types, and the message protocol between the page and the worker that runs it.
 import type {
   Aggregate,
-  AttritionStep,
   CodeHit,
   Departement,
+  ErrorCode,
   ExampleDefinition,
   KaplanMeier,
+  OpenDataFile,
   OutcomeSpec,
   Problem,
+  ProtectedAttrition,
+  Region,
+  ProtectedStep,
   Summary,
 } from "./wasm/cohorte_wasm.js";
 
-export type { Aggregate, AttritionStep, CodeHit, Departement, ExampleDefinition, KaplanMeier, Problem, Summary };
+export type {
+  Aggregate, CodeHit, Departement, ExampleDefinition, KaplanMeier, OpenDataFile, Problem, ProtectedAttrition,
+  ProtectedStep, Summary,
+};
 
 /** Disclosure threshold of the public view (PRODUCT.md §6). */
 export const K = 10;
@@ -23,16 +30,15 @@ export type System = "ATC" | "ICD10" | "CCAM";
 /** The outcome of the survival curve. */
 export type Outcome = OutcomeSpec;
 
-/** One attrition step after disclosure control: a masked count is `null`. */
-export interface ProtectedStep {
+/** A file opened in the page, handed to the worker. */
+export interface FileBytes {
   name: string;
-  persons: number | null;
-  events: number | null;
-  lostPersons: number | null;
+  bytes: Uint8Array;
 }
 
 export interface Results {
-  attrition: ProtectedStep[];
+  /** The attrition after the core's disclosure control (`Cohort.protectedAttrition`). */
+  attrition: ProtectedAttrition;
   pyramid: Aggregate;
   depts: Aggregate;
   months: Aggregate;
@@ -46,6 +52,8 @@ export interface Results {
 export type Request =
   | { id: number; type: "init" }
   | { id: number; type: "generate"; patients: number; seed: number; years: number }
+  | { id: number; type: "openFiles"; files: FileBytes[] }
+  | { id: number; type: "openData"; file: FileBytes }
   | { id: number; type: "search"; system: System; query: string; limit: number }
   | { id: number; type: "run"; definition: object; outcome: Outcome };
 
@@ -53,62 +61,113 @@ export interface InitReply {
   version: string;
   examples: ExampleDefinition[];
   departements: Departement[];
+  regions: Region[];
 }
+
+/** Error codes of the explorer itself, beside the core's. */
+export type EngineErrorCode = ErrorCode | "worker_crashed" | "no_data" | "unknown";
 
 export type Reply =
   | { id: number; ok: true; type: "init"; value: InitReply }
   | { id: number; ok: true; type: "generate"; value: { summary: Summary; millis: number } }
+  | { id: number; ok: true; type: "openFiles"; value: { summary: Summary; millis: number; files: string[] } }
+  | { id: number; ok: true; type: "openData"; value: OpenDataFile }
   | { id: number; ok: true; type: "search"; value: CodeHit[] }
   | { id: number; ok: true; type: "run"; value: Results }
-  | { id: number; ok: false; message: string; problems?: Problem[] };
+  | { id: number; ok: false; code: EngineErrorCode; message: string; problems?: Problem[] }
+  /** Progress of a long request: `done` of `total` units (patients). */
+  | { id: number; progress: { done: number; total: number } };
 
 type Payload<T extends Request["type"]> = Extract<Reply, { ok: true; type: T }>["value"];
 type Args<T extends Request["type"]> = Omit<Extract<Request, { type: T }>, "id" | "type">;
+type Pending = {
+  resolve: (v: unknown) => void;
+  reject: (e: EngineError) => void;
+  onProgress?: (done: number, total: number) => void;
+};
 
 /**
- * Masks the attrition with the public view's rule: a count of 1..k-1 persons is hidden, and so
- * is a loss computed from a hidden count (it would give the hidden count back by subtraction).
+ * Client side of the worker: one promise per request. If the worker dies (an uncaught error, or
+ * a panic: the module is built with `panic = "abort"` and cannot be used after one), every
+ * pending request is rejected with the cause, a fresh worker is started, and `onRestart` tells
+ * the page, whose data then has to be generated or opened again.
  */
-export function protectAttrition(steps: AttritionStep[], k: number): ProtectedStep[] {
-  const hide = (n: number): boolean => n > 0 && n < k;
-  return steps.map((s, i) => {
-    const prev = i > 0 ? steps[i - 1] : undefined;
-    const persons = hide(s.persons) ? null : s.persons;
-    const events = hide(s.events) || persons === null ? null : s.events;
-    const lostHidden = persons === null || (prev !== undefined && hide(prev.persons)) || hide(s.lostPersons);
-    return { name: s.name, persons, events, lostPersons: lostHidden ? null : s.lostPersons };
-  });
-}
-
-/** Client side of the worker: one promise per request. */
 export class Engine {
-  private worker: Worker;
+  private worker!: Worker;
   private next = 1;
-  private pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: EngineError) => void }>();
+  private pending = new Map<number, Pending>();
+  /** Called after the worker was restarted, with the error that killed it. */
+  onRestart: (cause: EngineError) => void = () => {};
+  /** Times the worker was restarted. */
+  restarts = 0;
 
   constructor() {
-    this.worker = new Worker(new URL("./worker.ts", import.meta.url), { type: "module" });
-    this.worker.onmessage = (ev: MessageEvent<Reply>) => {
+    this.start();
+  }
+
+  private start(): void {
+    const worker = new Worker(new URL("./worker.ts", import.meta.url), { type: "module" });
+    this.worker = worker;
+    worker.onmessage = (ev: MessageEvent<Reply>) => {
       const r = ev.data;
       const p = this.pending.get(r.id);
       if (!p) return;
+      if ("progress" in r) {
+        p.onProgress?.(r.progress.done, r.progress.total);
+        return;
+      }
       this.pending.delete(r.id);
-      if (r.ok) p.resolve(r.value);
-      else p.reject(new EngineError(r.message, r.problems ?? []));
+      if (r.ok) {
+        p.resolve(r.value);
+        return;
+      }
+      const err = new EngineError(r.message, r.code, r.problems ?? []);
+      p.reject(err);
+      // after a panic the module's state is undefined: start afresh
+      if (r.code === "panic") this.restart(err);
+    };
+    worker.onerror = (ev: ErrorEvent) => {
+      ev.preventDefault();
+      this.restart(new EngineError(`the engine stopped: ${ev.message || "the worker failed"}`, "worker_crashed", []));
+    };
+    worker.onmessageerror = () => {
+      this.restart(new EngineError("the engine sent a message that could not be read", "worker_crashed", []));
     };
   }
 
-  call<T extends Request["type"]>(type: T, args: Args<T>): Promise<Payload<T>> {
+  /** Reject every pending request with `cause`, replace the worker, tell the page. */
+  private restart(cause: EngineError): void {
+    this.worker.onmessage = null;
+    this.worker.onerror = null;
+    this.worker.terminate();
+    const pending = [...this.pending.values()];
+    this.pending.clear();
+    for (const p of pending) p.reject(cause);
+    this.restarts += 1;
+    this.start();
+    this.onRestart(cause);
+  }
+
+  call<T extends Request["type"]>(
+    type: T, args: Args<T>, opts: { onProgress?: (done: number, total: number) => void; transfer?: Transferable[] } = {},
+  ): Promise<Payload<T>> {
     const id = this.next++;
     return new Promise<Payload<T>>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      this.worker.postMessage({ id, type, ...args } as Request);
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, onProgress: opts.onProgress });
+      this.worker.postMessage({ id, type, ...args } as Request, opts.transfer ?? []);
     });
+  }
+
+  /** Make the worker fail as a crash would (a test hook: `?test-hooks` in the address). */
+  crashForTests(): void {
+    this.worker.postMessage({ id: 0, type: "__crash" });
   }
 }
 
+/** An error of the engine: the core's stable `code`, and for a definition its problems. */
 export class EngineError extends Error {
-  constructor(message: string, readonly problems: Problem[]) {
+  constructor(message: string, readonly code: EngineErrorCode, readonly problems: Problem[]) {
     super(message);
+    this.name = "EngineError";
   }
 }

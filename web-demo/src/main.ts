@@ -9,11 +9,15 @@ import {
   type Aggregate,
   type CodeHit,
   type Departement,
+  type FileBytes,
   type InitReply,
+  type OpenDataFile,
   type Outcome,
   type Results,
+  type Summary,
   type System,
 } from "./api";
+import { dataPathologies, openMedic, pathologies, type Breakdown, type Group } from "./opendata";
 import type { EventType } from "./wasm/cohorte_wasm.js";
 import "./style.css";
 
@@ -42,7 +46,9 @@ function h<K extends keyof HTMLElementTagNameMap>(
 const EVENTS = ["dispensing", "diagnosis", "stay", "act", "ald"] as const;
 const SYSTEM_OF_EVENT: Record<string, System> = { dispensing: "ATC", diagnosis: "ICD10", stay: "ICD10", act: "CCAM", ald: "ICD10" };
 let info: InitReply | null = null;
-let generated: { patients: number; seed: number; years: number } | null = null;
+/** The data the cohorts run on: generated in the page or read from the files the user opened. */
+type Data = { kind: "synthetic"; patients: number; seed: number; years: number } | { kind: "files"; files: string[] };
+let data: Data | null = null;
 let uid = 0;
 
 function blankDefinition(): Json {
@@ -268,9 +274,10 @@ function py(v: unknown, indent = ""): string {
 }
 function renderSnippet(): void {
   const p = readPopulation();
-  $("python").textContent =
-    `import cohorte\n\nds = cohorte.synthetic(patients=${p.patients}, seed=${p.seed}, years=${p.years})\n` +
-    `c = ds.cohort(${py(def)})\nprint(c.attrition())\n`;
+  const load = data?.kind === "files"
+    ? `# the folder holding ${data.files.join(", ")}\nds = cohorte.read("path/to/folder")\n`
+    : `ds = cohorte.synthetic(patients=${p.patients}, seed=${p.seed}, years=${p.years})\n`;
+  $("python").textContent = `import cohorte\n\n${load}c = ds.cohort(${py(def)})\nprint(c.attrition())\n`;
   $("json").textContent = JSON.stringify(def, null, 2);
 }
 function loadDefinition(text: string, source: string): void {
@@ -287,6 +294,10 @@ function loadDefinition(text: string, source: string): void {
 
 // ---------- disclosure-aware rendering ----------
 const WHY = `Counts of fewer than ${K} persons are hidden, and so are the cells from which a hidden count could be recomputed.`;
+const WHY_ATTRITION = `Each step keeps part of the persons of the step before, so the difference of two counts shown is a count of persons too: a step is hidden when it is under ${K}, or when it differs from a count shown above it (or from the population's size) by 1 to ${K - 1}; a loss is shown only between two counts shown.`;
+function maskedStep(): HTMLElement {
+  return h("span", { class: "masked", title: WHY_ATTRITION, "aria-label": "hidden by disclosure control", text: "masked" });
+}
 function masked(): HTMLElement {
   return h("span", { class: "masked", title: WHY, "aria-label": `fewer than ${K}, hidden`, text: `< ${K}` });
 }
@@ -309,15 +320,20 @@ function renderResults(res: Results): void {
   out.replaceChildren();
   const card = (title: string, id: string, ...body: Node[]) => out.append(h("section", { class: "card", id, "aria-labelledby": `${id}-h` }, h("h3", { id: `${id}-h`, text: title }), ...body));
 
-  // attrition
-  const at = res.attrition;
+  // attrition, protected by the core: a masked step can be 10 persons or more (it is hidden
+  // because its difference with a count shown would be fewer than k persons)
+  const at = res.attrition.steps;
   const atChart = Plot.plot({
     marginLeft: 170, height: 40 + 34 * at.length, x: { label: "persons", grid: true }, y: { label: null, domain: at.map((s) => s.name) },
     marks: [Plot.barX(at.filter((s) => s.persons !== null), { x: "persons", y: "name", fill: "#2f6690" }), Plot.ruleX([0]),
-      Plot.text(at, { x: (s) => s.persons ?? 0, y: "name", text: (s) => (s.persons === null ? `< ${K}` : s.persons.toLocaleString("en-GB")), dx: 4, textAnchor: "start" })],
+      Plot.text(at, { x: (s) => s.persons ?? 0, y: "name", text: (s) => (s.persons === null ? "masked" : s.persons.toLocaleString("en-GB")), dx: 4, textAnchor: "start" })],
   });
+  const am = (v: number | null, isMasked: boolean) => (isMasked ? maskedStep() : cell(v, false));
+  const nMasked = at.filter((s) => s.personsMasked).length;
   card("Attrition", "attrition", atChart, table("Persons remaining after each step", ["step", "persons", "index events", "persons lost"],
-    at.map((s) => [s.name, cell(s.persons, s.persons === null), cell(s.events, s.events === null), cell(s.lostPersons, s.lostPersons === null)]), "attrition-table"));
+    at.map((s) => [s.name, am(s.persons, s.personsMasked), am(s.events, s.eventsMasked), am(s.lostPersons, s.lostPersonsMasked)]), "attrition-table"),
+  h("p", { class: "note attrition-note" }, nMasked === 0 ? "No step hidden. " : `${nMasked} step(s) hidden. `,
+    `${WHY_ATTRITION} `, ...(nMasked > 0 ? [h("a", { href: "#why-hidden", text: "Why is this hidden?" })] : [])));
 
   // age-sex pyramid
   const pyr = res.pyramid.rows.filter((r) => r.age_band !== null && r.sex !== null);
@@ -363,6 +379,7 @@ function renderResults(res: Results): void {
     res.km.atRisk.rows.map((r) => [String(r.time), cell(r.n_risk, Boolean(r.n_risk_masked)), cell(r.survival, Boolean(r.survival_masked), 3)]), "at-risk"), maskNote(res.km.curve));
 
   out.append(h("details", { class: "why", id: "why-hidden" }, h("summary", { text: "Why is this hidden?" }),
+    h("p", { text: WHY_ATTRITION }),
     h("p", { text: `${WHY} This is the statistical secrecy rule of French health data (k = ${K}): a table that shows a small count can let someone recognise a person. Hidden cells are marked “< ${K}” with hatching, never dropped or shown as zero.` })));
   $("timing").textContent = `Cohort evaluated in ${res.evalMillis.toFixed(1)} ms; with its aggregates in ${res.millis.toFixed(0)} ms.`;
   $("timing").dataset.evalMs = res.evalMillis.toFixed(3);
@@ -375,15 +392,25 @@ function maskNote(a: Aggregate): HTMLElement {
 
 interface SvgMap { viewBox: string; locations: { id: string; name: string; path: string }[] }
 function mapSvg(a: Aggregate): Node {
-  const NS = "http://www.w3.org/2000/svg";
-  const map = franceMap as unknown as SvgMap;
   const byCode = new Map<string, { n: number | null }>();
   for (const r of a.rows) if (r.dept !== null) byCode.set(String(r.dept), { n: num(r, "persons") });
+  const depts: Departement[] = info?.departements ?? [];
+  const name = (code: string) => depts.find((d) => d.code === code)?.name ?? "";
+  const top = a.rows.filter((r) => r.dept !== null).map((r) => ({ code: String(r.dept), n: num(r, "persons") }))
+    .sort((x, y) => (y.n ?? -1) - (x.n ?? -1));
+  const tbl = table("Persons by département", ["département", "persons"], top.map((d) => [`${d.code} ${name(d.code)}`, cell(d.n, d.n === null)]), "dept-table");
+  return h("div", { class: "map-wrap" }, franceSvg(byCode, "persons", `< ${K} (hidden)`),
+    h("details", {}, h("summary", { text: "Table of départements" }), tbl));
+}
+/** The map of départements shaded by `n`; a `null` value is hatched and titled `maskedText`. */
+function franceSvg(byCode: Map<string, { n: number | null }>, what: string, maskedText: string, absentText = "0"): HTMLElement {
+  const NS = "http://www.w3.org/2000/svg";
+  const map = franceMap as unknown as SvgMap;
   const max = Math.max(1, ...[...byCode.values()].map((v) => v.n ?? 0));
   const svg = document.createElementNS(NS, "svg");
   svg.setAttribute("viewBox", map.viewBox);
   svg.setAttribute("role", "img");
-  svg.setAttribute("aria-label", "Map of metropolitan départements shaded by number of persons; see the table below");
+  svg.setAttribute("aria-label", `Map of metropolitan départements shaded by number of ${what}; see the table below`);
   svg.setAttribute("class", "france");
   svg.innerHTML = `<defs><pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="#eee"/><line x1="0" y1="0" x2="0" y2="6" stroke="#888" stroke-width="2"/></pattern></defs>`;
   for (const loc of map.locations) {
@@ -395,16 +422,13 @@ function mapSvg(a: Aggregate): Node {
     p.setAttribute("stroke", "#555");
     p.setAttribute("stroke-width", "0.5");
     const t = document.createElementNS(NS, "title");
-    t.textContent = `${loc.id} ${loc.name}: ${!v ? "0" : v.n === null ? `< ${K} (hidden)` : v.n.toLocaleString("en-GB")}`;
+    t.textContent = `${loc.id} ${loc.name}: ${!v ? absentText : v.n === null ? maskedText : v.n.toLocaleString("en-GB")}`;
     p.append(t);
+    if (v?.n === null) p.setAttribute("data-masked", "true");
+    p.setAttribute("data-dept", loc.id.toUpperCase());
     svg.append(p);
   }
-  const depts: Departement[] = info?.departements ?? [];
-  const name = (code: string) => depts.find((d) => d.code === code)?.name ?? "";
-  const top = a.rows.filter((r) => r.dept !== null).map((r) => ({ code: String(r.dept), n: num(r, "persons") }))
-    .sort((x, y) => (y.n ?? -1) - (x.n ?? -1));
-  const tbl = table("Persons by département", ["département", "persons"], top.map((d) => [`${d.code} ${name(d.code)}`, cell(d.n, d.n === null)]), "dept-table");
-  return h("div", { class: "map-wrap" }, svg as unknown as HTMLElement, h("details", {}, h("summary", { text: "Table of départements" }), tbl));
+  return svg as unknown as HTMLElement;
 }
 
 // ---------- population and run ----------
@@ -431,31 +455,162 @@ function outcomeLabel(): string {
   return s.options[s.selectedIndex]?.text ?? "";
 }
 
+/** An error as the page shows it: the core's code, then its message. */
+function describe(e: unknown): string {
+  if (e instanceof EngineError) return `${e.message} [${e.code}]`;
+  return String((e as Error)?.message ?? e);
+}
+function dataReady(d: Data, summary: Summary, what: string): void {
+  data = d;
+  status(`${what}: ${summary.patients.toLocaleString("en-GB")} patients, ${summary.events.toLocaleString("en-GB")} events (${summary.dataStart} to ${summary.dataEnd}).`);
+  $<HTMLButtonElement>("run").disabled = false;
+  document.body.dataset.generated = "true";
+  document.body.dataset.source = d.kind;
+  renderSnippet();
+}
+
 async function generate(): Promise<void> {
   const p = readPopulation();
   const btn = $<HTMLButtonElement>("generate");
   const prog = $<HTMLProgressElement>("gen-progress");
   btn.disabled = true;
   prog.hidden = false;
-  const t0 = performance.now();
-  const tick = setInterval(() => status(`Generating ${p.patients.toLocaleString("en-GB")} patients… ${((performance.now() - t0) / 1000).toFixed(1)} s`), 200);
+  prog.removeAttribute("value");
+  status(`Generating ${p.patients.toLocaleString("en-GB")} patients…`);
   try {
-    const r = await engine.call("generate", p);
-    generated = p;
-    status(`Generated ${r.summary.patients.toLocaleString("en-GB")} patients, ${r.summary.events.toLocaleString("en-GB")} events (${r.summary.dataStart} to ${r.summary.dataEnd}) in ${(r.millis / 1000).toFixed(2)} s.`);
-    $<HTMLButtonElement>("run").disabled = false;
-    document.body.dataset.generated = "true";
+    const r = await engine.call("generate", p, {
+      onProgress: (done, total) => {
+        prog.max = total;
+        prog.value = done;
+        status(`Generating ${total.toLocaleString("en-GB")} patients… ${Math.floor((100 * done) / Math.max(total, 1))} %`);
+      },
+    });
+    $("filters").replaceChildren();
+    dataReady({ kind: "synthetic", ...p }, r.summary, `Generated in ${(r.millis / 1000).toFixed(2)} s`);
   } catch (e) {
-    status(`Generation failed: ${(e as Error).message}`, true);
+    status(`Generation failed: ${describe(e)}`, true);
   } finally {
-    clearInterval(tick);
     prog.hidden = true;
     btn.disabled = false;
   }
 }
 
+async function readFiles(list: FileList | File[]): Promise<FileBytes[]> {
+  return Promise.all([...list].map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })));
+}
+
+/** SNDS tables opened by the user, read by the core in the worker (nothing leaves the page). */
+async function openFiles(list: FileList | File[]): Promise<void> {
+  if (list.length === 0) return;
+  const files = await readFiles(list);
+  status(`Reading ${files.map((f) => f.name).join(", ")}…`);
+  document.body.dataset.opened = "pending";
+  try {
+    const r = await engine.call("openFiles", { files }, { transfer: files.map((f) => f.bytes.buffer as ArrayBuffer) });
+    const rows = r.summary.filters.map((f) => [f.table, f.filter, f.rowsRemoved.toLocaleString("en-GB")]);
+    $("filters").replaceChildren(rows.length === 0
+      ? h("p", { class: "note", text: "Quality filters: no row removed." })
+      : table("Rows removed on load by the quality filters", ["table", "filter", "rows removed"], rows, "filter-table"));
+    dataReady({ kind: "files", files: r.files }, r.summary, `Read ${r.files.length} file(s) in ${(r.millis / 1000).toFixed(2)} s`);
+    document.body.dataset.opened = "ready";
+  } catch (e) {
+    status(`The files could not be read: ${describe(e)}`, true);
+    $("status").dataset.code = e instanceof EngineError ? e.code : "unknown";
+    document.body.dataset.opened = "error";
+  }
+}
+
+// ---------- open-data files (Open Medic, Data pathologies) ----------
+let openData: OpenDataFile | null = null;
+function regionName(code: string): string {
+  return info?.regions.find((r) => String(r.code) === String(Number(code)))?.name ?? "";
+}
+function deptName(code: string): string {
+  return info?.departements.find((d) => d.code === code)?.name ?? "";
+}
+const WHY_SOURCE = "This file was published already protected: an empty cell is a count its producer masked (fewer than 10 patients). A sum that includes masked cells is shown as a lower bound (≥); a sum of masked cells only is “masked at source”, never zero.";
+function sourceCell(g: { sum: number; masked: number; cells: number }, digits = 0): HTMLElement | string {
+  const fmt = (v: number) => v.toLocaleString("en-GB", { maximumFractionDigits: digits });
+  if (g.masked === g.cells) return h("span", { class: "masked source-masked", title: WHY_SOURCE, text: "masked at source" });
+  if (g.masked > 0) return h("span", { class: "partial", title: `${g.masked} cell(s) masked at source: the sum is at least this` }, `≥ ${fmt(g.sum)}`);
+  return fmt(g.sum);
+}
+function breakdownCard(b: Breakdown, measure: string, second?: string): HTMLElement {
+  const shown = b.groups.filter((g) => g.masked < g.cells);
+  const chart = Plot.plot({
+    marginLeft: 150, height: 40 + 22 * Math.max(b.groups.length, 1), x: { label: measure, grid: true }, y: { label: null, domain: b.groups.map((g) => g.label) },
+    marks: [Plot.barX(shown, { x: "sum", y: "label", fill: "#2f6690" }), Plot.ruleX([0]),
+      Plot.text(b.groups.filter((g) => g.masked === g.cells), { x: 0, y: "label", text: () => "masked at source", dx: 4, textAnchor: "start", fill: "#555" })],
+  });
+  const head = ["", measure, ...(second ? [second, "share"] : [])];
+  const rows = b.groups.map((g: Group) => [g.label, sourceCell(g),
+    ...(second ? [sourceCell({ sum: g.sum2 ?? 0, masked: g.masked2 ?? 0, cells: g.cells }),
+      g.masked === 0 && (g.masked2 ?? 0) === 0 && (g.sum2 ?? 0) > 0 ? `${((100 * g.sum) / (g.sum2 ?? 1)).toFixed(3)} %` : "—"] : [])]);
+  return h("section", { class: "card od-card", "data-dim": b.dim }, h("h3", { text: b.title }), chart,
+    table(b.title, head, rows, `od-table od-${b.dim}`), h("p", { class: "note", text: `Summed over ${b.rows}.` }));
+}
+function renderOpenData(topChoice?: string): void {
+  const f = openData;
+  const out = $("opendata-results");
+  out.replaceChildren();
+  if (!f) return;
+  const maskedCells = (name: string) => (f.data[name] ?? []).filter((v) => v === null).length;
+  if (f.layout === "open_medic") {
+    const om = openMedic(f, regionName);
+    out.append(h("p", { class: "od-summary" }, `Open Medic ${om.year}: ${f.rows.toLocaleString("en-GB")} rows, `,
+      h("strong", {}, sourceCell(om.total)), " boxes dispensed in all. ",
+      `${maskedCells("BOITES")} count(s) masked at source.`));
+    out.append(h("div", { class: "results" }, ...om.breakdowns.map((b) => breakdownCard(b, "boxes"))));
+  } else {
+    const tops = pathologies(f);
+    const top = topChoice ?? tops[0]?.top ?? "";
+    const sel = select("Pathology", tops.map((t) => [t.top, `${t.label} (${t.top})`]), top, (v) => renderOpenData(v), "od-top");
+    const dp = dataPathologies(f, top, regionName, deptName);
+    out.append(sel, h("p", { class: "od-summary" }, `Data pathologies: ${f.rows.toLocaleString("en-GB")} rows, `,
+      `${maskedCells("Ntop")} patient count(s) masked at source. Patients with the pathology (Ntop) among the population (Npop); strata other than the year for ${dp.year}.`));
+    const dept = dp.breakdowns.find((b) => b.dim === "dept");
+    const cards = dp.breakdowns.filter((b) => b.dim !== "dept").map((b) => breakdownCard(b, "patients", "population"));
+    if (dept) {
+      const byCode = new Map(dept.groups.map((g) => [g.key, { n: g.masked === g.cells ? null : g.sum }]));
+      cards.push(h("section", { class: "card od-card", "data-dim": "dept-map" }, h("h3", { text: `Patients by département (${dp.year})` }),
+        franceSvg(byCode, "patients", "masked at source", "not in the file"), breakdownCard(dept, "patients", "population")));
+    }
+    out.append(h("div", { class: "results" }, ...cards));
+  }
+  out.append(h("details", { class: "why-source" }, h("summary", { text: "Why are cells empty?" }), h("p", { text: WHY_SOURCE })));
+}
+async function openDataFile(list: FileList | File[]): Promise<void> {
+  const f = list[0];
+  if (!f) return;
+  const [file] = await readFiles([f]);
+  document.body.dataset.opendata = "pending";
+  $("od-status").textContent = `Reading ${file.name}…`;
+  $("od-status").classList.remove("error");
+  try {
+    openData = await engine.call("openData", { file }, { transfer: [file.bytes.buffer as ArrayBuffer] });
+    renderOpenData();
+    $("od-status").textContent = `${file.name}: ${openData.layout === "open_medic" ? "Open Medic" : "Data pathologies"} file, ${openData.rows.toLocaleString("en-GB")} rows.`;
+    document.body.dataset.opendata = "ready";
+  } catch (e) {
+    $("od-status").textContent = `${file.name} could not be read: ${describe(e)}`;
+    $("od-status").classList.add("error");
+    document.body.dataset.opendata = "error";
+  }
+}
+/** Let a drop zone take files dropped on it. */
+function dropZone(zone: HTMLElement, take: (files: File[]) => void): void {
+  zone.addEventListener("dragover", (e) => { e.preventDefault(); zone.classList.add("dragging"); });
+  zone.addEventListener("dragleave", () => zone.classList.remove("dragging"));
+  zone.addEventListener("drop", (e) => {
+    e.preventDefault();
+    zone.classList.remove("dragging");
+    const files = [...(e.dataTransfer?.files ?? [])];
+    if (files.length) take(files);
+  });
+}
+
 async function run(): Promise<void> {
-  if (!generated) { status("Generate a population first.", true); return; }
+  if (!data) { status("Generate a population or open SNDS files first.", true); return; }
   const btn = $<HTMLButtonElement>("run");
   btn.disabled = true;
   $("problems").replaceChildren();
@@ -467,9 +622,9 @@ async function run(): Promise<void> {
     status("Cohort evaluated.");
     document.body.dataset.results = "ready";
   } catch (e) {
-    const err = e as EngineError;
-    status(`The definition was rejected: ${err.message}`, true);
-    $("problems").replaceChildren(...(err.problems ?? []).map((p) => h("li", {}, h("code", { text: p.path }), ` ${p.message}`)));
+    const problems = e instanceof EngineError ? e.problems : [];
+    status(problems.length ? `The definition was rejected: ${describe(e)}` : `The cohort could not be evaluated: ${describe(e)}`, true);
+    $("problems").replaceChildren(...problems.map((p) => h("li", {}, h("code", { text: p.path }), ` ${p.message}`)));
     document.body.dataset.results = "error";
   } finally {
     btn.disabled = false;
@@ -479,6 +634,26 @@ async function run(): Promise<void> {
 async function main(): Promise<void> {
   renderForm();
   $("generate").addEventListener("click", () => void generate());
+  $<HTMLInputElement>("snds-files").addEventListener("change", (e) => {
+    const input = e.target as HTMLInputElement;
+    if (input.files) void openFiles([...input.files]).finally(() => { input.value = ""; });
+  });
+  dropZone($("snds-drop"), (files) => void openFiles(files));
+  $<HTMLInputElement>("od-file").addEventListener("change", (e) => {
+    const input = e.target as HTMLInputElement;
+    if (input.files) void openDataFile([...input.files]).finally(() => { input.value = ""; });
+  });
+  dropZone($("od-drop"), (files) => void openDataFile(files));
+  engine.onRestart = (cause) => {
+    data = null;
+    $<HTMLButtonElement>("run").disabled = true;
+    document.body.dataset.generated = "false";
+    document.body.dataset.restarts = String(engine.restarts);
+    status(`The engine stopped (${cause.message} [${cause.code}]) and was restarted: generate a population or open the files again.`, true);
+  };
+  if (new URLSearchParams(location.search).has("test-hooks")) {
+    (window as unknown as { cohorteTest: object }).cohorteTest = { crashWorker: () => engine.crashForTests() };
+  }
   $("run").addEventListener("click", () => void run());
   for (const id of ["patients", "seed", "years"]) $(id).addEventListener("change", renderSnippet);
   $("export").addEventListener("click", () => {
@@ -504,7 +679,7 @@ async function main(): Promise<void> {
   info = await engine.call("init", {});
   $("version").textContent = info.version;
   $("examples").replaceChildren(...info.examples.map((x) => h("option", { value: x.name, text: x.name })));
-  status("Ready: generate a population.");
+  status("Ready: generate a population or open SNDS files.");
   document.body.dataset.ready = "true";
 }
 main().catch((e: unknown) => status(`The engine could not start: ${String(e)}`, true));

@@ -28,6 +28,7 @@ use arrow_select::zip::zip;
 use crate::aggregate::Aggregate;
 use crate::error::{Error, Result};
 
+pub mod attrition;
 mod solve;
 mod space;
 

@@ -132,8 +132,30 @@ pub fn generate(config: &SynthConfig) -> Result<Population> {
     generate_units(config, cfg!(feature = "parallel"))
 }
 
+/// Patients between two calls of the progress callback of [`generate_with_progress`].
+pub const PROGRESS_EVERY: u32 = 4096;
+
+/// [`generate`] on one thread, calling `progress(done)` with the number of patients generated
+/// every [`PROGRESS_EVERY`] patients and once at the end. The population is the same as
+/// [`generate`]'s.
+pub fn generate_with_progress(
+    config: &SynthConfig,
+    progress: &mut dyn FnMut(u32),
+) -> Result<Population> {
+    generate_reporting(config, false, progress)
+}
+
 /// [`generate`], on several threads or not (the result is the same).
 fn generate_units(config: &SynthConfig, threads: bool) -> Result<Population> {
+    generate_reporting(config, threads, &mut |_| {})
+}
+
+/// [`generate_units`]; `progress` is called on one thread only.
+fn generate_reporting(
+    config: &SynthConfig,
+    threads: bool,
+    progress: &mut dyn FnMut(u32),
+) -> Result<Population> {
     config.validate()?;
     let cat = codes::Catalogue::new();
     let start = config.data_start();
@@ -151,12 +173,12 @@ fn generate_units(config: &SynthConfig, threads: bool) -> Result<Population> {
     let (patients, events) = if threads {
         parallel(&ctx, n)?
     } else {
-        sequential(&ctx, n, config.years)
+        sequential(&ctx, n, config.years, progress)
     };
     #[cfg(not(feature = "parallel"))]
     let (patients, events) = {
         let _ = threads;
-        sequential(&ctx, n, config.years)
+        sequential(&ctx, n, config.years, progress)
     };
     drop(ctx);
     Ok(Population {
@@ -219,7 +241,12 @@ fn parallel(ctx: &history::Ctx, n: u64) -> Result<(Vec<Patient>, Vec<Event>)> {
 /// concatenate (measured at 1 M patients: the copy and its page faults were a fifth of the time).
 /// The events' capacity is reserved from the generator's mean (13.5 events per patient-year at
 /// the default settings, see CALIBRATION.md) with a margin, so it rarely grows.
-fn sequential(ctx: &history::Ctx, n: u64, years: u32) -> (Vec<Patient>, Vec<Event>) {
+fn sequential(
+    ctx: &history::Ctx,
+    n: u64,
+    years: u32,
+    progress: &mut dyn FnMut(u32),
+) -> (Vec<Patient>, Vec<Event>) {
     let mut events = Vec::with_capacity(n as usize * (14 * years as usize + 6));
     let mut patients = Vec::with_capacity(n as usize);
     let mut stays = 0u32;
@@ -232,7 +259,11 @@ fn sequential(ctx: &history::Ctx, n: u64, years: u32) -> (Vec<Patient>, Vec<Even
             &mut stays,
             &mut scratch,
         ));
+        if (i + 1) % u64::from(PROGRESS_EVERY) == 0 {
+            progress((i + 1) as u32);
+        }
     }
+    progress(n as u32);
     (patients, events)
 }
 
