@@ -228,6 +228,14 @@ fn synth_background_care_for_nearly_everyone() {
     );
 }
 
+/// A condition: name, ICD-10 prefixes, specific ATC prefixes, bounds of its ALD share.
+type Condition = (
+    &'static str,
+    &'static [&'static str],
+    &'static [&'static str],
+    (f64, f64),
+);
+
 #[test]
 fn synth_ald_shares_by_condition_are_plausible() {
     let pop = pop();
@@ -236,7 +244,7 @@ fn synth_ald_shares_by_condition_are_plausible() {
     // role) or a drug specific to the condition. Share of them with an ALD for the condition,
     // against Cnam figures (ALD counts over the people of the « Data pathologies »
     // cartography, 2022), with a tolerance of about 20 points.
-    let conditions: &[(&str, &[&str], &[&str], (f64, f64))] = &[
+    let conditions: &[Condition] = &[
         // ~ 3.3 M ALD 8 for 4.1 M people treated for diabetes.
         (
             "diabetes",

@@ -494,14 +494,14 @@ fn row_numbers_count_across_batches_before_conversion() {
         Arc::new(StringArray::from(vec![Some("1"), Some("abc")])),
     );
     let ben = ben(&["A;1;1;1950"]);
-    let e = Dataset::from_tables(vec![
+    let Err(e) = Dataset::from_tables(vec![
         ("IR_BEN_R".into(), ben.clone()),
         (table.to_lowercase(), batch.clone()),
         ("IR_BEN_R".into(), ben.clone()),
         (table.into(), bad.clone()),
-    ])
-    .err()
-    .expect("a bad value");
+    ]) else {
+        panic!("a bad value is an error");
+    };
     assert_eq!(where_bad(&e), (table, column, 4));
     let c = tables::conform_tables(&[(table.into(), bad)]).unwrap_err();
     assert_eq!(where_bad(&c), (table, column, 2));
