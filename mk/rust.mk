@@ -27,8 +27,10 @@ cargo-test: setup-rust ## Cargo tests (nextest), release-optimised where the sui
 	cargo nextest run --workspace --cargo-profile test-fast --no-fail-fast
 	cargo test --workspace --doc --profile test-fast
 	@# The workspace build unifies features (the Python crate turns `parallel` on): check the
-	@# single-threaded core gives the same golden digest.
+	@# single-threaded core gives the same golden digest, and that its evaluation (the one the
+	@# wasm package runs) agrees with the reference evaluator and the worked fixtures.
 	cargo test -p cohorte-core --profile test-fast --test synth_digest
+	cargo test -p cohorte-core --profile test-fast --test engine_reference --test engine_fixtures
 
 test-rust: fmt lint lint-wasm check-core-deps cargo-test ## Every Rust stage
 

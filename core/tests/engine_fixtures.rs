@@ -1,6 +1,10 @@
 //! The worked fixtures of `fixtures/cohorts/` (format: `fixtures/README.md`): each population,
-//! definition and hand-computed expectation, evaluated by the engine, one thread and (with the
-//! `parallel` feature) several.
+//! definition and hand-computed expectation, evaluated by the engine and by `Dataset::cohort`.
+//!
+//! [`engine::evaluate`] has one path per build: with the `parallel` feature (on in the workspace
+//! build, where the Python crate asks for it) the candidates are shared out among rayon's
+//! threads; without it (`cargo test -p cohorte-core`, the build of the wasm package) one thread
+//! evaluates them all. `make cargo-test` runs this test in both builds.
 
 mod engine {
     use std::path::PathBuf;
