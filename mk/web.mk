@@ -32,6 +32,15 @@ test-web: web-build $(CHROMIUM) ## Type-check, then the explorer's e2e test in h
 	cargo build --release -q -p cohorte-core --example cohort
 	node $(WEB)/e2e/run.mjs --patients 50000 --seed 7
 
-bench-web: web-build $(CHROMIUM) ## Page load to first attrition on 100k patients; wasm in Chromium vs native on the example definitions
-	cargo build --release -q -p cohorte-core --example cohort
-	node $(WEB)/e2e/bench.mjs --patients 100000 --seed 1
+# The benchmark page (web-demo/bench/: the wasm package and DuckDB-WASM, bundled from local files)
+# is built here only, never into the explorer's dist/. The native engine's run exports the same
+# population and its persons and timings into bench-data/web, which the page reads (the tables
+# as Arrow IPC: DuckDB-WASM's Parquet reader is an extension it would fetch from the network).
+BENCH_WEB_DATA := $(ROOT)/bench-data/web
+bench-web: web-build bench-venv $(CHROMIUM) ## In Chromium: wasm vs native vs DuckDB-WASM on the example definitions (100k patients), page load to first attrition, generation, redraw on 200k
+	cargo run --profile bench -q -p cohorte-core --features parallel,zstd --example bench -- \
+		--patients 100000 --seed 1 --repeat 10 --out $(BENCH_WEB_DATA)
+	$(BENCH_VENV)/bin/python bench/to_arrow_ipc.py $(BENCH_WEB_DATA)
+	cd $(WEB) && npx --no-install tsc --noEmit -p bench
+	cd $(WEB) && npx --no-install vite build --config bench/vite.config.ts
+	node $(WEB)/e2e/bench.mjs --patients 100000 --seed 1 --redraw-patients 200000 --data $(BENCH_WEB_DATA)
