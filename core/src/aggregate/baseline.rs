@@ -3,7 +3,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{check_rows, entries, make_batch, refs, Aggregate, Col, Derived};
+use super::{
+    check_rows, entries, make_batch, persons_measure, refs, with_persons, with_population,
+    Aggregate, Col, Derived, Fingerprint,
+};
 use crate::dates;
 use crate::error::{Error, Result};
 use crate::model::{CohortRows, EventKind};
@@ -285,9 +288,29 @@ pub fn baseline(
         });
         notes.push("smd: standardised difference, cohort 1 vs cohort 2".into());
     }
+    let batch = with_population(make_batch(cols)?, &{
+        let mut f = Fingerprint::new("baseline");
+        f.int(i64::from(opts.lookback_days))
+            .int(i64::from(opts.atc_level))
+            .int(i64::from(opts.chapters));
+        for (_, r) in cohorts {
+            f.rows(store, r);
+        }
+        f.finish()
+    });
+    // n_i of the persons and sex rows counts the persons of cohort i.
+    let measures: Vec<(String, String)> = cohorts
+        .iter()
+        .enumerate()
+        .map(|(i, (_, r))| (format!("n_{}", i + 1), persons_measure(store, r, &[], true)))
+        .collect();
+    let measures: Vec<(&str, String)> = measures
+        .iter()
+        .map(|(c, m)| (c.as_str(), m.clone()))
+        .collect();
     Ok(Aggregate {
         name: "baseline".into(),
-        batch: make_batch(cols)?,
+        batch: with_persons(batch, &measures),
         dims: vec![],
         patient_counts,
         derived,

@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 
 use super::{
-    check_rows, follow_up_end, grouping_sets, make_batch, project, validate_dims, AgeBands,
-    Aggregate, Col, Derived, Dim, GroupKey,
+    check_rows, follow_up_end, grouping_sets, make_batch, persons_measure, project, validate_dims,
+    with_persons, with_population, AgeBands, Aggregate, Col, Derived, Dim, Fingerprint, GroupKey,
 };
 use crate::error::Result;
 use crate::model::{CohortRows, EventKind};
@@ -74,7 +74,13 @@ pub fn counts(store: &EventStore, rows: &CohortRows, opts: &CountOptions) -> Res
     cols.push(("entries".into(), Col::Int(entries)));
     Ok(Aggregate {
         name: "counts".into(),
-        batch: make_batch(cols)?,
+        batch: with_persons(
+            with_population(
+                make_batch(cols)?,
+                &Fingerprint::new("counts").rows(store, rows).finish(),
+            ),
+            &[("persons", persons_measure(store, rows, &opts.dims, false))],
+        ),
         dims: opts.dims.iter().map(|d| d.column().to_string()).collect(),
         patient_counts: vec!["persons".into()],
         derived: vec![Derived {
@@ -179,7 +185,10 @@ pub fn dispensings(
     ];
     Ok(Aggregate {
         name: "dispensings".into(),
-        batch: make_batch(cols)?,
+        batch: with_population(
+            make_batch(cols)?,
+            &Fingerprint::new("dispensings").rows(store, rows).finish(),
+        ),
         dims: vec![
             "cip13".into(),
             "age_band".into(),

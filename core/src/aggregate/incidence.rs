@@ -3,8 +3,9 @@
 use std::collections::BTreeMap;
 
 use super::{
-    check_rows, entries, follow_up_end, grouping_sets, make_batch, project, validate_dims,
-    Aggregate, Col, Derived, Dim, GroupKey, Outcome,
+    check_rows, entries, follow_up_end, grouping_sets, make_batch, persons_measure, project,
+    validate_dims, with_persons, with_population, Aggregate, Col, Derived, Dim, Fingerprint,
+    GroupKey, Outcome,
 };
 use crate::dates::{self, Day};
 use crate::error::{Error, Result};
@@ -159,11 +160,23 @@ pub fn incidence(
         .collect();
     Ok(Aggregate {
         name: "incidence".into(),
-        batch: make_batch(cols)?,
+        batch: with_persons(
+            with_population(make_batch(cols)?, &{
+                let mut f = Fingerprint::new("incidence");
+                f.rows(store, rows).int(i64::from(opts.first_entry_only));
+                opts.outcome.fingerprint(&mut f);
+                f.finish()
+            }),
+            &[(
+                "persons",
+                persons_measure(store, rows, &opts.dims, opts.first_entry_only),
+            )],
+        ),
         dims: opts.dims.iter().map(|d| d.column().to_string()).collect(),
         patient_counts: both,
         derived,
-        complements: vec![],
+        // persons - cases are the persons followed without the outcome.
+        complements: vec![("cases".into(), "persons".into())],
         notes: vec![format!(
             "rate per {} person-years; exact Poisson (Garwood) {}% intervals; first outcome \
              strictly after index, follow-up to exit, death or end of data",
@@ -286,7 +299,13 @@ pub fn prevalence(
     let both = vec!["cases".to_string(), "population".to_string()];
     Ok(Aggregate {
         name: "prevalence".into(),
-        batch: make_batch(cols)?,
+        batch: with_population(
+            make_batch(cols)?,
+            &Fingerprint::new("prevalence")
+                .rows(store, rows)
+                .int(i64::from(date))
+                .finish(),
+        ),
         dims: opts.dims.iter().map(|d| d.column().to_string()).collect(),
         patient_counts: both.clone(),
         derived: ["prevalence", "lower", "upper"]

@@ -161,6 +161,125 @@ pub(crate) fn make_batch(cols: Vec<(String, Col)>) -> Result<RecordBatch> {
     Ok(RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays)?)
 }
 
+/// Schema metadata key naming what a table counts: the cohort (a fingerprint of its rows) and
+/// the measure (the aggregate and the options that change who is counted). The disclosure
+/// layer links tables (a cell of one is the margin of another) only when they carry the same
+/// value; a table without it is linked with the other tables without it.
+pub const METADATA_POPULATION: &str = "cohorte.population";
+
+/// Prefix of the schema metadata keys `cohorte.persons.<column>`: the column counts the
+/// distinct persons of a cohort, a measure several aggregates share (counts, incidence, Table 1,
+/// pathways). Its value is [`persons_measure`]; the disclosure layer makes cells of such columns
+/// with equal values and equal strata one cell, whatever table publishes them.
+pub const METADATA_PERSONS: &str = "cohorte.persons.";
+
+/// The distinct persons of a cohort counted with strata taken at each entry (`first_only`
+/// false) or at each person's first entry. When every person has one entry, or when the strata
+/// do not change from one entry to another (sex, region, département), both are the same
+/// measure.
+pub(crate) fn persons_measure(
+    store: &EventStore,
+    rows: &CohortRows,
+    dims: &[Dim],
+    first_only: bool,
+) -> String {
+    let constant = dims
+        .iter()
+        .all(|d| matches!(d, Dim::Sex | Dim::Region | Dim::Dept));
+    let one_each = {
+        let mut p = rows.person.clone();
+        p.sort_unstable();
+        p.dedup();
+        p.len() == rows.len()
+    };
+    let first = first_only || constant || one_each;
+    Fingerprint::new("persons")
+        .rows(store, rows)
+        .int(i64::from(first))
+        .finish()
+}
+
+/// The batch with `cohorte.persons.<column>` set for each `(column, measure)`.
+pub(crate) fn with_persons(batch: RecordBatch, columns: &[(&str, String)]) -> RecordBatch {
+    let mut md = batch.schema().metadata().clone();
+    for (c, m) in columns {
+        md.insert(format!("{METADATA_PERSONS}{c}"), m.clone());
+    }
+    let schema = Arc::new(batch.schema().as_ref().clone().with_metadata(md));
+    batch.clone().with_schema(schema).unwrap_or(batch)
+}
+
+/// FNV-1a over bytes, as a stable fingerprint.
+pub(crate) struct Fingerprint(u64);
+
+impl Fingerprint {
+    pub(crate) fn new(what: &str) -> Self {
+        let mut f = Fingerprint(0xcbf2_9ce4_8422_2325);
+        f.bytes(what.as_bytes());
+        f
+    }
+
+    pub(crate) fn bytes(&mut self, b: &[u8]) -> &mut Self {
+        for x in b {
+            self.0 ^= u64::from(*x);
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        }
+        self
+    }
+
+    pub(crate) fn int(&mut self, v: i64) -> &mut Self {
+        self.bytes(&v.to_le_bytes())
+    }
+
+    /// The cohort rows and the store they refer to.
+    pub(crate) fn rows(&mut self, store: &EventStore, rows: &CohortRows) -> &mut Self {
+        self.int(store.n_patients() as i64)
+            .int(i64::from(store.data_start))
+            .int(i64::from(store.data_end))
+            .int(rows.len() as i64);
+        for i in 0..rows.len() {
+            self.int(i64::from(rows.person[i]))
+                .int(i64::from(rows.start[i]))
+                .int(i64::from(rows.end[i]));
+        }
+        self
+    }
+
+    pub(crate) fn finish(&self) -> String {
+        format!("{:016x}", self.0)
+    }
+}
+
+/// The batch with its [`METADATA_POPULATION`] set.
+pub(crate) fn with_population(batch: RecordBatch, population: &str) -> RecordBatch {
+    let mut md = batch.schema().metadata().clone();
+    md.insert(METADATA_POPULATION.to_string(), population.to_string());
+    let schema = Arc::new(batch.schema().as_ref().clone().with_metadata(md));
+    // Same columns, only the metadata changes: cannot fail.
+    batch.clone().with_schema(schema).unwrap_or(batch)
+}
+
+impl Aggregate {
+    /// The [`METADATA_PERSONS`] measure of a column, when it counts the persons of a cohort.
+    pub fn persons_measure(&self, column: &str) -> Option<String> {
+        self.batch
+            .schema()
+            .metadata()
+            .get(&format!("{METADATA_PERSONS}{column}"))
+            .cloned()
+    }
+
+    /// The [`METADATA_POPULATION`] of the table (empty when not set).
+    pub fn population(&self) -> String {
+        self.batch
+            .schema()
+            .metadata()
+            .get(METADATA_POPULATION)
+            .cloned()
+            .unwrap_or_default()
+    }
+}
+
 /// Age bandings used by the strata (PRODUCT.md §5, SNDS.md §6).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -29,6 +29,18 @@ impl std::fmt::Debug for Outcome<'_> {
 }
 
 impl Outcome<'_> {
+    /// Feed what identifies the outcome to a fingerprint (a custom outcome by its address).
+    pub(crate) fn fingerprint(&self, f: &mut super::Fingerprint) {
+        match self {
+            Outcome::Codes(c) => {
+                f.bytes(format!("{c:?}").as_bytes());
+            }
+            Outcome::Custom(g) => {
+                f.bytes(format!("custom {:p}", *g as *const OutcomeFn<'_>).as_bytes());
+            }
+        }
+    }
+
     /// Outcome from codes: `(kind, system, code)` triples, each code meaning itself and its
     /// descendants (`I21` = every I21x). ATC and CIP13 codes go with [`EventKind::Dispensing`].
     pub fn from_codes(store: &EventStore, codes: &[(EventKind, CodeSystem, &str)]) -> Result<Self> {

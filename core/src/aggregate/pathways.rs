@@ -3,7 +3,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::baseline::atc_len;
-use super::{check_rows, entries, follow_up_end, make_batch, Aggregate, Col};
+use super::{
+    check_rows, entries, follow_up_end, make_batch, persons_measure, with_persons, with_population,
+    Aggregate, Col, Fingerprint,
+};
 use crate::error::{Error, Result};
 use crate::model::{CohortRows, EventKind};
 use crate::store::EventStore;
@@ -133,10 +136,54 @@ pub fn pathways(store: &EventStore, rows: &CohortRows, opts: &PathwayOptions) ->
     if opts.min_count > 1 {
         counts = gather_rare(counts, opts.min_count as i64);
     }
+    let cols = pathway_columns(counts, total, opts.max_lines);
+    let batch = with_population(
+        make_batch(cols)?,
+        &Fingerprint::new("pathways")
+            .rows(store, rows)
+            .int(i64::from(opts.atc_level))
+            .int(opts.max_lines as i64)
+            .finish(),
+    );
+    let batch = with_persons(
+        batch,
+        &[("persons", persons_measure(store, rows, &[], true))],
+    );
+    Ok(Aggregate {
+        name: "pathways".into(),
+        batch,
+        dims: vec!["sequence".into()],
+        patient_counts: vec!["persons".into()],
+        derived: vec![],
+        complements: vec![],
+        notes: {
+            let mut n = vec![format!(
+                "ATC level {}, first {} lines from index to end of follow-up",
+                opts.atc_level, opts.max_lines
+            )];
+            if opts.min_count > 1 {
+                n.push(format!(
+                    "sequences of fewer than {} persons cut back to their first lines, the rest \
+                     shown as {OTHER}",
+                    opts.min_count
+                ));
+            }
+            n
+        },
+        protected_k: None,
+    })
+}
+
+/// The columns of a pathways table from its groups and total (see [`pathways`]).
+pub(crate) fn pathway_columns(
+    counts: BTreeMap<Key, i64>,
+    total: i64,
+    max_lines: usize,
+) -> Vec<(String, Col)> {
     let mut list: Vec<(Key, i64)> = counts.into_iter().collect();
     list.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     let mut seq = vec![];
-    let mut line_cols: Vec<Vec<Option<String>>> = vec![vec![]; opts.max_lines];
+    let mut line_cols: Vec<Vec<Option<String>>> = vec![vec![]; max_lines];
     let mut persons = vec![];
     for ((lines, cut), n) in &list {
         let mut shown = lines.clone();
@@ -163,27 +210,49 @@ pub fn pathways(store: &EventStore, rows: &CohortRows, opts: &PathwayOptions) ->
         cols.push((format!("line_{}", j + 1), Col::Str(col)));
     }
     cols.push(("persons".into(), Col::Int(persons)));
-    Ok(Aggregate {
-        name: "pathways".into(),
-        batch: make_batch(cols)?,
-        dims: vec!["sequence".into()],
-        patient_counts: vec!["persons".into()],
-        derived: vec![],
-        complements: vec![],
-        notes: {
-            let mut n = vec![format!(
-                "ATC level {}, first {} lines from index to end of follow-up",
-                opts.atc_level, opts.max_lines
-            )];
-            if opts.min_count > 1 {
-                n.push(format!(
-                    "sequences of fewer than {} persons cut back to their first lines, the rest \
-                     shown as {OTHER}",
-                    opts.min_count
-                ));
-            }
-            n
-        },
-        protected_k: None,
-    })
+    cols
+}
+
+/// The groups and total of a pathways table, read back from its rows.
+pub(crate) fn read_groups(agg: &Aggregate) -> Result<(BTreeMap<Key, i64>, i64, usize)> {
+    let seq = agg.strings("sequence")?;
+    let persons = agg.ints("persons")?;
+    let mut max_lines = 0;
+    while agg
+        .batch
+        .column_by_name(&format!("line_{}", max_lines + 1))
+        .is_some()
+    {
+        max_lines += 1;
+    }
+    let lines: Vec<Vec<Option<String>>> = (1..=max_lines)
+        .map(|j| agg.strings(&format!("line_{j}")))
+        .collect::<Result<_>>()?;
+    let mut counts = BTreeMap::new();
+    let mut total = None;
+    for r in 0..agg.num_rows() {
+        let n = persons[r].ok_or_else(|| {
+            Error::Aggregate(format!(
+                "aggregate {}: persons is null at row {r}",
+                agg.name
+            ))
+        })?;
+        if seq[r].is_none() {
+            total = Some(n);
+            continue;
+        }
+        let mut shown: Vec<String> = lines.iter().filter_map(|c| c[r].clone()).collect();
+        let cut = shown.last().is_some_and(|l| l == OTHER);
+        if cut {
+            shown.pop();
+        }
+        *counts.entry((shown, cut)).or_default() += n;
+    }
+    let total = total.ok_or_else(|| {
+        Error::Aggregate(format!(
+            "aggregate {}: no total row (null sequence)",
+            agg.name
+        ))
+    })?;
+    Ok((counts, total, max_lines))
 }

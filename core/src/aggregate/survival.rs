@@ -188,35 +188,56 @@ pub fn km_tables(subj: &[(i64, bool)], times: &[i64], level: f64) -> Result<Kapl
 /// than `k` events or censorings in the whole curve), the one step is returned with `true`:
 /// its events and censorings must not be published.
 pub fn gather_steps(steps: &[Step], k: u64) -> (Vec<Step>, bool) {
+    let rows: Vec<(u64, u64, u64)> = steps
+        .iter()
+        .map(|s| (s.n_risk, s.n_event, s.n_censor))
+        .collect();
+    let (groups, masked) = gather_rows(&rows, k);
+    let out = groups
+        .into_iter()
+        .map(|g| {
+            let (a, b) = (&steps[g.start], &steps[g.end - 1]);
+            Step {
+                time: b.time,
+                n_risk: a.n_risk,
+                n_event: steps[g.clone()].iter().map(|s| s.n_event).sum(),
+                n_censor: steps[g].iter().map(|s| s.n_censor).sum(),
+                survival: b.survival,
+                greenwood: b.greenwood,
+            }
+        })
+        .collect();
+    (out, masked)
+}
+
+/// The rule of [`gather_steps`] over the rows of a curve given as `(n_risk, n_event,
+/// n_censor)`, in time order: the ranges of consecutive rows that form each published step,
+/// and whether the one step left must have its events and censorings masked.
+pub fn gather_rows(rows: &[(u64, u64, u64)], k: u64) -> (Vec<std::ops::Range<usize>>, bool) {
     let ok = |x: u64| x == 0 || x >= k;
-    let join = |a: Step, b: &Step| Step {
-        time: b.time,
-        n_risk: a.n_risk,
-        n_event: a.n_event + b.n_event,
-        n_censor: a.n_censor + b.n_censor,
-        survival: b.survival,
-        greenwood: b.greenwood,
-    };
-    let mut out: Vec<Step> = Vec::new();
-    let mut open: Option<Step> = None;
-    for s in steps {
+    // (first row, n_risk before it, events, censorings) of the step being gathered.
+    type Open = (usize, u64, u64, u64);
+    let mut out: Vec<(std::ops::Range<usize>, u64, u64, u64)> = Vec::new();
+    let mut open: Option<Open> = None;
+    for (i, &(n, d, c)) in rows.iter().enumerate() {
         let g = match open.take() {
-            Some(a) => join(a, s),
-            None => *s,
+            Some((a, na, da, ca)) => (a, na, da + d, ca + c),
+            None => (i, n, d, c),
         };
-        let left = g.n_risk - g.n_event - g.n_censor;
-        if ok(g.n_event) && ok(g.n_censor) && ok(left) {
-            out.push(g);
+        let left = g.1.saturating_sub(g.2 + g.3);
+        if ok(g.2) && ok(g.3) && ok(left) {
+            out.push((g.0..i + 1, g.1, g.2, g.3));
         } else {
             open = Some(g);
         }
     }
     let mut masked = false;
-    if let Some(mut g) = open {
+    if let Some((a, na, da, ca)) = open {
+        let mut g = (a..rows.len(), na, da, ca);
         // The tail leaves nobody at risk: only its events and censorings can be short.
-        while !(ok(g.n_event) && ok(g.n_censor)) {
+        while !(ok(g.2) && ok(g.3)) {
             match out.pop() {
-                Some(prev) => g = join(prev, &g),
+                Some(prev) => g = (prev.0.start..g.0.end, prev.1, prev.2 + g.2, prev.3 + g.3),
                 None => {
                     masked = true;
                     break;
@@ -225,7 +246,7 @@ pub fn gather_steps(steps: &[Step], k: u64) -> (Vec<Step>, bool) {
         }
         out.push(g);
     }
-    (out, masked)
+    (out.into_iter().map(|g| g.0).collect(), masked)
 }
 
 /// The tables of [`kaplan_meier`] with steps gathered by [`gather_steps`] at threshold
@@ -239,6 +260,19 @@ pub fn km_tables_min(
     min_step: u32,
 ) -> Result<KaplanMeier> {
     let z = stats::normal_quantile(1.0 - (1.0 - level) / 2.0);
+    // The three tables share one population: the disclosure layer links them.
+    let population = {
+        let mut f = super::Fingerprint::new("km");
+        f.int(subj.len() as i64).int(times.len() as i64);
+        for (t, e) in subj {
+            f.int(*t).int(i64::from(*e));
+        }
+        for t in times {
+            f.int(*t);
+        }
+        f.bytes(&level.to_le_bytes()).int(i64::from(min_step));
+        f.finish()
+    };
     let (steps, masked) = gather_steps(&km_steps(subj), min_step.max(1) as u64);
     let mut c: [Vec<Option<i64>>; 4] = Default::default();
     let mut f: [Vec<Option<f64>>; 4] = Default::default();
@@ -265,16 +299,19 @@ pub fn km_tables_min(
     };
     let curve = Aggregate {
         name: "km_curve".into(),
-        batch: make_batch(vec![
-            ("time".into(), Col::Int(time)),
-            ("n_risk".into(), Col::Int(n_risk)),
-            ("n_event".into(), Col::Int(n_event)),
-            ("n_censor".into(), Col::Int(n_censor)),
-            ("survival".into(), Col::Float(survival)),
-            ("std_err".into(), Col::Float(std_err)),
-            ("lower".into(), Col::Float(lower)),
-            ("upper".into(), Col::Float(upper)),
-        ])?,
+        batch: super::with_population(
+            make_batch(vec![
+                ("time".into(), Col::Int(time)),
+                ("n_risk".into(), Col::Int(n_risk)),
+                ("n_event".into(), Col::Int(n_event)),
+                ("n_censor".into(), Col::Int(n_censor)),
+                ("survival".into(), Col::Float(survival)),
+                ("std_err".into(), Col::Float(std_err)),
+                ("lower".into(), Col::Float(lower)),
+                ("upper".into(), Col::Float(upper)),
+            ])?,
+            &population,
+        ),
         dims: vec![],
         patient_counts: vec!["n_risk".into(), "n_event".into(), "n_censor".into()],
         derived: ["survival", "std_err", "lower", "upper"]
@@ -340,13 +377,16 @@ pub fn km_tables_min(
     }
     let at_risk = Aggregate {
         name: "km_at_risk".into(),
-        batch: make_batch(vec![
-            ("time".into(), Col::Int(t_col)),
-            ("n_risk".into(), Col::Int(r_col)),
-            ("survival".into(), Col::Float(s_col)),
-            ("lower".into(), Col::Float(lo_col)),
-            ("upper".into(), Col::Float(hi_col)),
-        ])?,
+        batch: super::with_population(
+            make_batch(vec![
+                ("time".into(), Col::Int(t_col)),
+                ("n_risk".into(), Col::Int(r_col)),
+                ("survival".into(), Col::Float(s_col)),
+                ("lower".into(), Col::Float(lo_col)),
+                ("upper".into(), Col::Float(hi_col)),
+            ])?,
+            &population,
+        ),
         dims: vec![],
         patient_counts: vec!["n_risk".into()],
         derived: from_risk(&["survival", "lower", "upper"]),
@@ -372,26 +412,29 @@ pub fn km_tables_min(
     };
     let summary = Aggregate {
         name: "km_summary".into(),
-        batch: make_batch(vec![
-            ("persons".into(), Col::Int(vec![Some(subj.len() as i64)])),
-            ("events".into(), Col::Int(vec![Some(events)])),
-            (
-                "median".into(),
-                Col::Float(vec![med.map(|s| s.time as f64)]),
-            ),
-            (
-                "median_lower".into(),
-                Col::Float(vec![med_lo.map(|s| s.time as f64)]),
-            ),
-            (
-                "median_upper".into(),
-                Col::Float(vec![med_hi.map(|s| s.time as f64)]),
-            ),
-            (
-                "n_risk_at_median".into(),
-                Col::Int(vec![med.map(|s| s.n_risk as i64)]),
-            ),
-        ])?,
+        batch: super::with_population(
+            make_batch(vec![
+                ("persons".into(), Col::Int(vec![Some(subj.len() as i64)])),
+                ("events".into(), Col::Int(vec![Some(events)])),
+                (
+                    "median".into(),
+                    Col::Float(vec![med.map(|s| s.time as f64)]),
+                ),
+                (
+                    "median_lower".into(),
+                    Col::Float(vec![med_lo.map(|s| s.time as f64)]),
+                ),
+                (
+                    "median_upper".into(),
+                    Col::Float(vec![med_hi.map(|s| s.time as f64)]),
+                ),
+                (
+                    "n_risk_at_median".into(),
+                    Col::Int(vec![med.map(|s| s.n_risk as i64)]),
+                ),
+            ])?,
+            &population,
+        ),
         dims: vec![],
         patient_counts: vec!["persons".into(), "events".into(), "n_risk_at_median".into()],
         derived: ["median", "median_lower", "median_upper"]

@@ -28,7 +28,7 @@ use arrow_select::zip::zip;
 use crate::aggregate::Aggregate;
 use crate::error::{Error, Result};
 
-pub mod attrition;
+mod shapes;
 mod solve;
 mod space;
 
@@ -222,13 +222,33 @@ fn smallest(masked: &[bool], cells: &[usize], raw: &[i64]) -> Option<usize> {
         .min_by_key(|c| (raw[*c] == 0, raw[*c], *c))
 }
 
+/// Mask every cell of `cells` not masked yet; whether one was.
+fn mask_all(masked: &mut [bool], cells: impl IntoIterator<Item = usize>) -> bool {
+    let mut added = false;
+    for c in cells {
+        if !masked[c] {
+            masked[c] = true;
+            added = true;
+        }
+    }
+    added
+}
+
 /// Protect a set of aggregates published together (the same cohort at several levels or with
 /// several strata), in place. See the module documentation for the rules.
+///
+/// Fails closed: the tables are changed only when the audit of the result passes; when no
+/// masking pattern can protect them, an error is returned and the tables are left as they were.
 pub fn protect(aggs: &mut [Aggregate], opts: &Protection) -> Result<Report> {
-    if opts.k == 0 {
-        return Err(Error::invalid("k: expected a threshold of at least 1"));
+    if opts.k < 2 {
+        return Err(Error::invalid(format!(
+            "k must be at least 2 (a threshold of {} masks nothing)",
+            opts.k
+        )));
     }
     check(aggs)?;
+    let mut work: Vec<Aggregate> = aggs.to_vec();
+    shapes::enforce(&mut work, opts.k)?;
     let k = opts.k as i64;
     let small = |v: i64| v >= 1 && v < k;
     let mut report = Report {
@@ -238,7 +258,7 @@ pub fn protect(aggs: &mut [Aggregate], opts: &Protection) -> Result<Report> {
 
     // 1. Primary suppression, per table.
     let mut masks: Masks = vec![];
-    for a in aggs.iter() {
+    for a in work.iter() {
         let mut m = BTreeMap::new();
         for c in &a.patient_counts {
             let v = space::int_column(a, c)?;
@@ -267,7 +287,7 @@ pub fn protect(aggs: &mut [Aggregate], opts: &Protection) -> Result<Report> {
         .sum();
 
     // 2. Complementary suppression over the additive relations.
-    let sp = space::build(aggs, &opts.hierarchies, &|_, _, _| true)?;
+    let sp = space::build(&work, &opts.hierarchies, &|_, _, _| true)?;
     let raw: Vec<i64> = sp.value.iter().map(|v| v.unwrap_or(0)).collect();
     let mut masked: Vec<bool> = sp
         .refs
@@ -287,8 +307,11 @@ pub fn protect(aggs: &mut [Aggregate], opts: &Protection) -> Result<Report> {
         v.push(*t);
         v
     };
-    let mut unresolved = BTreeSet::new();
-    for _round in 0..10_000 {
+    // How far masking reaches around a rebuilt cell: 0 the smallest neighbour, 1 every cell of
+    // its relations, 2 every cell of its tables, 3 every cell.
+    let mut reach = 0;
+    let mut protected = false;
+    for _round in 0..100_000 {
         // Single-masked rule until stable.
         loop {
             let mut changed = false;
@@ -317,32 +340,53 @@ pub fn protect(aggs: &mut [Aggregate], opts: &Protection) -> Result<Report> {
         };
         let found = solve::rebuildable(&view)?;
         if found.is_empty() {
+            protected = true;
             break;
         }
         let mut added = false;
-        for f in found {
-            let near: Vec<usize> = rel_of[f.cell].iter().flat_map(|&i| members(i)).collect();
-            let pick = smallest(&masked, &near, &raw).or_else(|| {
-                // Every neighbour is masked: widen to the relations of the neighbours.
-                let wider: Vec<usize> = near
-                    .iter()
-                    .flat_map(|&c| rel_of[c].iter().flat_map(|&i| members(i)))
-                    .collect();
-                smallest(&masked, &wider, &raw)
-            });
-            match pick {
-                Some(c) => {
-                    masked[c] = true;
-                    added = true;
+        for f in &found {
+            added |= match reach {
+                0 => {
+                    let near: Vec<usize> =
+                        rel_of[f.cell].iter().flat_map(|&i| members(i)).collect();
+                    let pick = smallest(&masked, &near, &raw).or_else(|| {
+                        // Every neighbour is masked: widen to the relations of the neighbours.
+                        let wider: Vec<usize> = near
+                            .iter()
+                            .flat_map(|&c| rel_of[c].iter().flat_map(|&i| members(i)))
+                            .collect();
+                        smallest(&masked, &wider, &raw)
+                    });
+                    pick.is_some_and(|c| mask_all(&mut masked, [c]))
                 }
-                None => {
-                    unresolved.insert(f.cell);
+                1 => {
+                    let near: Vec<usize> =
+                        rel_of[f.cell].iter().flat_map(|&i| members(i)).collect();
+                    mask_all(&mut masked, near)
                 }
-            }
+                2 => {
+                    let tables: BTreeSet<usize> = sp.refs[f.cell].iter().map(|r| r.table).collect();
+                    let cells: Vec<usize> = (0..raw.len())
+                        .filter(|&c| sp.refs[c].iter().any(|r| tables.contains(&r.table)))
+                        .collect();
+                    mask_all(&mut masked, cells)
+                }
+                _ => mask_all(&mut masked, 0..raw.len()),
+            };
         }
         if !added {
-            break;
+            reach += 1;
+            if reach > 3 {
+                break;
+            }
         }
+    }
+    if !protected {
+        return Err(Error::Aggregate(format!(
+            "disclosure: the tables cannot be protected at k = {k}: masked cells stay rebuildable \
+             from the relations between them even with every count masked; publish fewer tables \
+             together"
+        )));
     }
     for (id, refs) in sp.refs.iter().enumerate() {
         if masked[id] {
@@ -361,7 +405,7 @@ pub fn protect(aggs: &mut [Aggregate], opts: &Protection) -> Result<Report> {
     report.complementary = total_counts - report.primary;
 
     // 3. Derived values, then rewrite the batches.
-    for (t, a) in aggs.iter_mut().enumerate() {
+    for (t, a) in work.iter_mut().enumerate() {
         let mut m = std::mem::take(&mut masks[t]);
         let n = a.num_rows();
         let mut dmasked = 0;
@@ -384,16 +428,18 @@ pub fn protect(aggs: &mut [Aggregate], opts: &Protection) -> Result<Report> {
              {dmasked} derived cells masked (null, flagged in <column>_masked), including \
              complementary cells protecting margins and levels"
         ));
-        if !unresolved.is_empty() {
-            a.notes.push(format!(
-                "disclosure: {} masked cells could not be fully protected",
-                unresolved.len()
-            ));
-        }
         a.protected_k = Some(opts.k);
         a.batch = with_metadata(&a.batch, a)?;
     }
-    report.audit = audit(aggs, &opts.hierarchies)?;
+    report.audit = audit(&work, &opts.hierarchies)?;
+    if !report.audit.passed() {
+        return Err(Error::Aggregate(format!(
+            "disclosure: the audit of the protected tables found {} rebuildable masked cells; \
+             nothing is published",
+            report.audit.exposed.len()
+        )));
+    }
+    aggs.clone_from_slice(&work);
     Ok(report)
 }
 

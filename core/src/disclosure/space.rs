@@ -1,10 +1,24 @@
 //! The cells of a set of tables published together and the additive relations between them.
 //!
-//! A cell is one patient count identified by its column and its strata values (a null stratum is
-//! a margin). The same cell published in two tables (a margin of one, the detail of another) is
-//! one cell. Relations: a cell equals the sum of the cells that split it along one stratum of one
-//! table (margins), or along a finer level of a hierarchy (ATC3 within ATC2, département within
-//! region).
+//! A cell is one patient count identified by the population its table counts (the cohort and
+//! the measure, [`crate::aggregate::METADATA_POPULATION`]), its column and its strata values (a
+//! null stratum is a margin). The same cell published in two tables of one population (a margin
+//! of one, the detail of another, or a one-row total beside a stratified table) is one cell;
+//! tables of different populations never share a cell. Relations: a cell equals the sum of the
+//! cells that split it along one stratum of one table (margins), or along a finer level of a
+//! hierarchy (ATC3 within ATC2, département within region), and the relations inside tables
+//! without strata:
+//! - Table 1 (`baseline`): per cohort, the `persons` row, the `age` row and every `total_i` are
+//!   the cohort size, which the `sex` rows split;
+//! - Kaplan–Meier: at each step, at risk = events + censorings + at risk at the next step; the
+//!   numbers at risk at chosen times and at the median are cells of the curve; the summary's
+//!   persons and events are the curve's first number at risk and the sum of its events.
+//!
+//! Any other table without strata has one cell per row and, with one row, is a total.
+//!
+//! Columns that count the persons of a cohort ([`crate::aggregate::METADATA_PERSONS`]: counts,
+//! incidence, Table 1, pathways) share their cells across tables and aggregates: the women of a
+//! cohort are one cell, whether Table 1 or a count by sex publishes them.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -21,11 +35,6 @@ pub(crate) struct CellRef {
     pub row: usize,
     pub column: String,
 }
-
-type Key = (String, Vec<(String, String)>);
-
-/// The cells of one count column of one table: column, strata key of each row, cell id of each row.
-type ColumnCells = (String, Vec<Vec<(String, String)>>, Vec<usize>);
 
 /// Cells and relations.
 #[derive(Debug, Default)]
@@ -69,6 +78,213 @@ pub(crate) fn int_column(agg: &Aggregate, name: &str) -> Result<Vec<Option<i64>>
         .collect())
 }
 
+/// A cell key: the population the table counts (see [`crate::aggregate::METADATA_POPULATION`]),
+/// the measure (count column) and the strata values.
+type Key = (String, String, Vec<(String, String)>);
+
+/// One published count: its column, row and key.
+struct Entry {
+    column: String,
+    row: usize,
+    key: Key,
+}
+
+/// An explicit relation between keys: `total = Σ parts`.
+type KeyRelation = (Key, Vec<Key>);
+
+fn row_key(population: &str, measure: &str, r: usize) -> Key {
+    (
+        population.to_string(),
+        measure.to_string(),
+        vec![("#row".to_string(), r.to_string())],
+    )
+}
+
+/// The KM curve of a population among the tables: its index.
+fn curve_of(aggs: &[Aggregate], population: &str) -> Option<usize> {
+    aggs.iter()
+        .position(|a| a.name == "km_curve" && a.population() == population)
+}
+
+/// The keys of a table's counts and the relations inside it that margins do not give.
+fn entries(aggs: &[Aggregate], t: usize) -> Result<(Vec<Entry>, Vec<KeyRelation>)> {
+    let agg = &aggs[t];
+    let pop = agg.population();
+    let mut out = vec![];
+    let mut rels: Vec<KeyRelation> = vec![];
+    let n = agg.num_rows();
+    let has = |c: &str| agg.batch.column_by_name(c).is_some();
+    if agg.name == "baseline" && agg.dims.is_empty() && has("variable") && has("level") {
+        // Table 1: per cohort i, `total_i` and `n_i` of the `persons` and `age` rows are the
+        // cohort size; the `sex` rows split it; the other rows are cells of their own (their
+        // complements within the total are primary cells, see `complements`).
+        let var = agg.strings("variable")?;
+        let level = agg.strings("level")?;
+        for col in &agg.patient_counts {
+            let (kind, i) = match col.split_once('_') {
+                Some((k, i)) if k == "n" || k == "total" => (k, i),
+                _ => ("", ""),
+            };
+            for r in 0..n {
+                let v = var[r].clone().unwrap_or_default();
+                let l = level[r].clone().unwrap_or_default();
+                // The persons of cohort i, shared with the other tables counting them.
+                let persons = || match agg.persons_measure(&format!("n_{i}")) {
+                    Some(m) => (m, "persons".to_string()),
+                    None => (pop.clone(), format!("persons_{i}")),
+                };
+                let key = match (kind, v.as_str()) {
+                    ("total", _) | ("n", "persons" | "age") => {
+                        let (m, c) = persons();
+                        (m, c, vec![])
+                    }
+                    ("n", "sex") => {
+                        let (m, c) = persons();
+                        (m, c, vec![("sex".to_string(), l)])
+                    }
+                    _ => (
+                        pop.clone(),
+                        col.clone(),
+                        vec![("level".to_string(), l), ("variable".to_string(), v)],
+                    ),
+                };
+                out.push(Entry {
+                    column: col.clone(),
+                    row: r,
+                    key,
+                });
+            }
+        }
+        return Ok((out, rels));
+    }
+    if agg.name == "km_curve" && agg.dims.is_empty() {
+        // Each step: at risk = events + censorings + at risk at the next step (0 after the last).
+        let cp = format!("{pop}/km");
+        for col in &agg.patient_counts {
+            for r in 0..n {
+                out.push(Entry {
+                    column: col.clone(),
+                    row: r,
+                    key: row_key(&cp, col, r),
+                });
+            }
+        }
+        let cols = |c: &str| agg.patient_counts.iter().any(|x| x == c);
+        if cols("n_risk") && cols("n_event") && cols("n_censor") {
+            for r in 0..n {
+                let mut parts = vec![row_key(&cp, "n_event", r), row_key(&cp, "n_censor", r)];
+                if r + 1 < n {
+                    parts.push(row_key(&cp, "n_risk", r + 1));
+                }
+                rels.push((row_key(&cp, "n_risk", r), parts));
+            }
+        }
+        return Ok((out, rels));
+    }
+    if (agg.name == "km_at_risk" || agg.name == "km_summary") && agg.dims.is_empty() {
+        let cp = format!("{pop}/km");
+        let curve = curve_of(aggs, &pop).map(|c| &aggs[c]);
+        let ctimes = match curve {
+            Some(c) => c.ints("time")?,
+            None => vec![],
+        };
+        let own = |col: &str, r: usize| row_key(&format!("{pop}/{}#{t}", agg.name), col, r);
+        if agg.name == "km_at_risk" {
+            // The number at risk at a time is the curve's at the start of the step holding it.
+            let times = agg.ints("time")?;
+            for col in &agg.patient_counts {
+                for r in 0..n {
+                    let j = times[r]
+                        .and_then(|x| ctimes.iter().position(|c| c.is_some_and(|c| c >= x)));
+                    let key = match (col.as_str(), j) {
+                        ("n_risk", Some(j)) => row_key(&cp, "n_risk", j),
+                        _ => own(col, r),
+                    };
+                    out.push(Entry {
+                        column: col.clone(),
+                        row: r,
+                        key,
+                    });
+                }
+            }
+        } else {
+            // persons: at risk at the first step; events: the sum of the curve's; at risk at
+            // the median: the curve's at the median's step.
+            let median = agg.floats("median").unwrap_or_default();
+            for col in &agg.patient_counts {
+                for r in 0..n {
+                    let key = match col.as_str() {
+                        "persons" if !ctimes.is_empty() => row_key(&cp, "n_risk", 0),
+                        "events" if curve.is_some() => {
+                            let k = (cp.clone(), "events".to_string(), vec![]);
+                            rels.push((
+                                k.clone(),
+                                (0..ctimes.len())
+                                    .map(|j| row_key(&cp, "n_event", j))
+                                    .collect(),
+                            ));
+                            k
+                        }
+                        "n_risk_at_median" => {
+                            let m = median.get(r).copied().flatten();
+                            match m.and_then(|m| {
+                                ctimes.iter().position(|c| c.is_some_and(|c| c as f64 == m))
+                            }) {
+                                Some(j) => row_key(&cp, "n_risk", j),
+                                None => own(col, r),
+                            }
+                        }
+                        _ => own(col, r),
+                    };
+                    out.push(Entry {
+                        column: col.clone(),
+                        row: r,
+                        key,
+                    });
+                }
+            }
+        }
+        return Ok((out, rels));
+    }
+    if agg.dims.is_empty() && n != 1 {
+        // Rows of an unknown table without strata: cells of their own.
+        for col in &agg.patient_counts {
+            for r in 0..n {
+                out.push(Entry {
+                    column: col.clone(),
+                    row: r,
+                    key: row_key(&format!("{pop}#{t}"), col, r),
+                });
+            }
+        }
+        return Ok((out, rels));
+    }
+    // Stratified tables (and one-row totals): a cell is its measure and strata values, shared
+    // with the other tables of the same population.
+    let dims = dim_strings(agg)?;
+    for col in &agg.patient_counts {
+        let (measure, name) = match agg.persons_measure(col) {
+            Some(m) => (m, "persons".to_string()),
+            None => (pop.clone(), col.clone()),
+        };
+        for r in 0..n {
+            let mut key: Vec<(String, String)> = agg
+                .dims
+                .iter()
+                .zip(&dims)
+                .filter_map(|(d, vs)| vs[r].clone().map(|v| (d.clone(), v)))
+                .collect();
+            key.sort();
+            out.push(Entry {
+                column: col.clone(),
+                row: r,
+                key: (measure.clone(), name.clone(), key),
+            });
+        }
+    }
+    Ok((out, rels))
+}
+
 /// Build the space. `known(table, column, row)` says whether a value is published; values come
 /// from the count columns.
 pub(crate) fn build(
@@ -78,47 +294,35 @@ pub(crate) fn build(
 ) -> Result<Space> {
     let mut space = Space::default();
     let mut index: BTreeMap<Key, usize> = BTreeMap::new();
-    // Per table: the key of each (column, row) cell.
-    let mut table_keys: Vec<Vec<ColumnCells>> = vec![];
+    let mut explicit: Vec<KeyRelation> = vec![];
+    // Per table: (key, cell id) of each published count.
+    let mut table_keys: Vec<Vec<(Key, usize)>> = vec![];
     for (t, agg) in aggs.iter().enumerate() {
-        let mut per_col = vec![];
-        if agg.dims.is_empty() {
-            table_keys.push(per_col);
-            continue;
-        }
-        let dims = dim_strings(agg)?;
-        for col in &agg.patient_counts {
-            let vals = int_column(agg, col)?;
-            let mut keys = vec![];
-            let mut ids = vec![];
-            for (r, v) in vals.iter().enumerate() {
-                let mut key: Vec<(String, String)> = agg
-                    .dims
-                    .iter()
-                    .zip(&dims)
-                    .filter_map(|(d, vs)| vs[r].clone().map(|v| (d.clone(), v)))
-                    .collect();
-                key.sort();
-                let k: Key = (col.clone(), key.clone());
-                let id = *index.entry(k).or_insert_with(|| {
-                    space.refs.push(vec![]);
-                    space.value.push(None);
-                    space.value.len() - 1
-                });
-                space.refs[id].push(CellRef {
-                    table: t,
-                    row: r,
-                    column: col.clone(),
-                });
-                if known(t, col, r) && space.value[id].is_none() {
-                    space.value[id] = *v;
-                }
-                keys.push(key);
-                ids.push(id);
+        let (list, rels) = entries(aggs, t)?;
+        explicit.extend(rels);
+        let mut per = vec![];
+        let mut vals: BTreeMap<String, Vec<Option<i64>>> = BTreeMap::new();
+        for e in list {
+            if !vals.contains_key(&e.column) {
+                vals.insert(e.column.clone(), int_column(agg, &e.column)?);
             }
-            per_col.push((col.clone(), keys, ids));
+            let v = vals[&e.column].get(e.row).copied().flatten();
+            let id = *index.entry(e.key.clone()).or_insert_with(|| {
+                space.refs.push(vec![]);
+                space.value.push(None);
+                space.value.len() - 1
+            });
+            space.refs[id].push(CellRef {
+                table: t,
+                row: e.row,
+                column: e.column.clone(),
+            });
+            if known(t, &e.column, e.row) && space.value[id].is_none() {
+                space.value[id] = v;
+            }
+            per.push((e.key, id));
         }
-        table_keys.push(per_col);
+        table_keys.push(per);
     }
     // A cell published anywhere as masked is masked everywhere.
     for (id, refs) in space.refs.iter().enumerate() {
@@ -128,42 +332,43 @@ pub(crate) fn build(
     }
 
     let mut groups: BTreeMap<(usize, String, Key), BTreeSet<usize>> = BTreeMap::new();
-    for (t, per_col) in table_keys.iter().enumerate() {
-        for (col, keys, ids) in per_col {
-            for (key, id) in keys.iter().zip(ids) {
-                // Margins: drop one stratum.
-                for (j, (d, _)) in key.iter().enumerate() {
-                    let mut parent = key.clone();
-                    parent.remove(j);
-                    groups
-                        .entry((t, format!("m:{d}"), (col.clone(), parent)))
-                        .or_default()
-                        .insert(*id);
-                }
-                // Hierarchies: replace a finer level by its parent.
-                for (h_i, h) in hierarchies.iter().enumerate() {
-                    let Some(j) = key.iter().position(|(d, _)| *d == h.child) else {
-                        continue;
-                    };
-                    let Some(pv) = h.parent_of(&key[j].1) else {
-                        continue;
-                    };
-                    let mut parent = key.clone();
-                    parent.remove(j);
-                    match parent.iter().find(|(d, _)| *d == h.parent) {
-                        // Both levels in the key: a margin already, when consistent.
-                        Some((_, v)) if *v != pv => continue,
-                        Some(_) => {}
-                        None => {
-                            parent.push((h.parent.clone(), pv));
-                            parent.sort();
-                        }
+    for (t, per) in table_keys.iter().enumerate() {
+        for ((pop, col, key), id) in per {
+            if key.iter().any(|(d, _)| d == "#row") {
+                continue;
+            }
+            // Margins: drop one stratum.
+            for (j, (d, _)) in key.iter().enumerate() {
+                let mut parent = key.clone();
+                parent.remove(j);
+                groups
+                    .entry((t, format!("m:{d}"), (pop.clone(), col.clone(), parent)))
+                    .or_default()
+                    .insert(*id);
+            }
+            // Hierarchies: replace a finer level by its parent.
+            for (h_i, h) in hierarchies.iter().enumerate() {
+                let Some(j) = key.iter().position(|(d, _)| *d == h.child) else {
+                    continue;
+                };
+                let Some(pv) = h.parent_of(&key[j].1) else {
+                    continue;
+                };
+                let mut parent = key.clone();
+                parent.remove(j);
+                match parent.iter().find(|(d, _)| *d == h.parent) {
+                    // Both levels in the key: a margin already, when consistent.
+                    Some((_, v)) if *v != pv => continue,
+                    Some(_) => {}
+                    None => {
+                        parent.push((h.parent.clone(), pv));
+                        parent.sort();
                     }
-                    groups
-                        .entry((t, format!("h:{h_i}"), (col.clone(), parent)))
-                        .or_default()
-                        .insert(*id);
                 }
+                groups
+                    .entry((t, format!("h:{h_i}"), (pop.clone(), col.clone(), parent)))
+                    .or_default()
+                    .insert(*id);
             }
         }
     }
@@ -174,6 +379,20 @@ pub(crate) fn build(
             if parts != [total] {
                 rels.insert((total, parts));
             }
+        }
+    }
+    for (total, parts) in explicit {
+        let (Some(&t), Some(p)) = (
+            index.get(&total),
+            parts
+                .iter()
+                .map(|k| index.get(k).copied())
+                .collect::<Option<Vec<usize>>>(),
+        ) else {
+            continue;
+        };
+        if p != [t] {
+            rels.insert((t, p));
         }
     }
     space.relations = rels.into_iter().collect();
