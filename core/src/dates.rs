@@ -148,13 +148,19 @@ pub fn parse(text: &str) -> Result<Day, String> {
 }
 
 /// Whether the text after a date is a time (`<sep>HH:MM`, `<sep>HH:MM:SS`, optionally with a
-/// fraction of a second), `sep` one of `seps`: `Some(true)` at midnight, `Some(false)` at another
+/// fraction of a second and, after a space or `T`, a zone `Z`, `+HH:MM` or `+HHMM`: the date is
+/// read as written), `sep` one of `seps`: `Some(true)` at midnight, `Some(false)` at another
 /// time, `None` when it is not a time at all. `text` is ASCII.
 fn midnight(text: &str, seps: &[u8]) -> Option<bool> {
     let (&first, time) = text.as_bytes().split_first()?;
     if !seps.contains(&first) {
         return None;
     }
+    let time = if first == b' ' || first == b'T' {
+        without_zone(time)
+    } else {
+        time
+    };
     let (clock, fraction) = match time.iter().position(|&c| c == b'.') {
         Some(i) => (&time[..i], Some(&time[i + 1..])),
         None => (time, None),
@@ -174,6 +180,26 @@ fn midnight(text: &str, seps: &[u8]) -> Option<bool> {
     }
     let zero = |s: &[u8]| s.iter().all(|&c| c == b'0');
     Some(parts.iter().all(|p| zero(p)) && fraction.is_none_or(zero))
+}
+
+/// `time` without its trailing zone designator (`Z`, `+HH:MM`, `-HH:MM`, `+HHMM`, `-HHMM`).
+fn without_zone(time: &[u8]) -> &[u8] {
+    let n = time.len();
+    let digits = |s: &[u8]| s.iter().all(u8::is_ascii_digit);
+    let sign = |c: u8| c == b'+' || c == b'-';
+    if n >= 1 && time[n - 1] == b'Z' {
+        &time[..n - 1]
+    } else if n >= 6 && sign(time[n - 6]) && time[n - 3] == b':' {
+        if digits(&time[n - 5..n - 3]) && digits(&time[n - 2..]) {
+            &time[..n - 6]
+        } else {
+            time
+        }
+    } else if n >= 5 && sign(time[n - 5]) && digits(&time[n - 4..]) {
+        &time[..n - 5]
+    } else {
+        time
+    }
 }
 
 /// Parse a date argument given by a user (ISO form), as an [`Error::InvalidArgument`] on failure.
@@ -236,6 +262,10 @@ mod tests {
             "09/03/2021 00:00:00",
             "09MAR2021:00:00:00",
             "  09/03/2021  ",
+            "2021-03-09T00:00:00Z",
+            "2021-03-09T00:00:00.000Z",
+            "2021-03-09 00:00:00+01:00",
+            "2021-03-09T00:00:00-0500",
         ] {
             assert_eq!(parse(t), Ok(d), "{t}");
         }
@@ -244,6 +274,8 @@ mod tests {
             "2021-03-09T00:00:01",
             "09MAR2021:12:00:00",
             "09/03/2021 00:00:00.5",
+            "2021-03-09T14:30:00Z",
+            "2021-03-09 23:00:00+01:00",
         ] {
             let e = parse(t).unwrap_err();
             assert!(e.contains("time of day"), "{t}: {e}");
@@ -264,6 +296,11 @@ mod tests {
             "+021-03-09",
             "09-MAR-2021",
             "09XYZ2021",
+            "2021-03-09Z",
+            "2021-03-09 Z",
+            "2021-03-09T00:00:00+1:00",
+            "2021-03-09T00:00:00ZZ",
+            "09MAR2021:00:00:00Z",
         ] {
             let e = parse(t).unwrap_err();
             assert!(e.contains("expected a date such as"), "{t}: {e}");
