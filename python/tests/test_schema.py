@@ -1,6 +1,7 @@
 """The committed JSON Schema of cohort definitions (core/schema/cohort-definition.schema.json)
 agrees with the loader: every example definition and every valid fixture definition validates
-against it, and it accepts the same code-system spellings as the loader."""
+against it, and it accepts the same spellings of code systems, sexes and diagnosis roles as
+the loader."""
 
 from __future__ import annotations
 
@@ -126,3 +127,40 @@ def test_schema_describes_the_canonical_names() -> None:
     assert canonical == ["ATC", "CIP13", "ICD10", "CCAM"]
     for alias in ("ICD-10", "CIM10", "CIP"):
         assert alias in code_system["description"]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("sex", "male"),
+        ("sex", "female"),
+        ("sex", "Male"),
+        ("sex", " FEMALE "),
+        ("sex", "m"),
+        ("sex", "unknown"),
+        ("sex", 1),
+        ("role", "DP"),
+        ("role", "das"),
+        ("role", " Ald "),
+        ("role", "DPP"),
+        ("role", "D P"),
+        ("role", ""),
+    ],
+)
+def test_schema_and_loader_accept_the_same_sexes_and_roles(field: str, value: Any) -> None:
+    document: dict[str, Any] = {
+        "version": 2,
+        "name": "spellings",
+        "concept_sets": [{"name": "t2d", "system": "ICD10", "codes": ["E11"]}],
+        "entry": {"events": [{"event": "diagnosis", "concept_set": "t2d"}]},
+    }
+    if field == "sex":
+        document["inclusion"] = [{"name": "sex", "demographics": {"sex": value}}]
+        path = "inclusion[0].demographics.sex"
+    else:
+        document["entry"]["events"][0]["roles"] = [value]
+        path = "entry.events[0].roles[0]"
+    by_schema = _schema_errors(document) == []
+    problems = cohorte.definition.validate(document)
+    by_loader = [p for p in problems if p["path"] == path] == []
+    assert by_schema == by_loader, (value, _schema_errors(document), problems)

@@ -138,22 +138,49 @@ const SYSTEM_SPELLINGS: [&str; 8] = [
 /// around and between its characters (`icd-10`, `Cim 10`).
 fn system_pattern() -> String {
     const SEP: &str = "[^A-Za-z0-9]*";
-    let words: Vec<String> = SYSTEM_SPELLINGS
+    format!("^{SEP}(?:{}){SEP}$", any_case(&SYSTEM_SPELLINGS, SEP))
+}
+
+/// A pattern alternative of `words` in any ASCII case (`[Dd][Pp]|...`), `sep` between the
+/// characters of a word.
+fn any_case(words: &[&str], sep: &str) -> String {
+    let words: Vec<String> = words
         .iter()
         .map(|w| {
             w.chars()
                 .map(|c| {
                     if c.is_ascii_alphabetic() {
-                        format!("[{}{}]", c, c.to_ascii_lowercase())
+                        format!("[{}{}]", c.to_ascii_uppercase(), c.to_ascii_lowercase())
                     } else {
                         c.to_string()
                     }
                 })
                 .collect::<Vec<_>>()
-                .join(SEP)
+                .join(sep)
         })
         .collect();
-    format!("^{SEP}(?:{}){SEP}$", words.join("|"))
+    words.join("|")
+}
+
+/// The schema of a closed list of names, each `(name, description)`, that the loader also reads
+/// in any case with spaces around (it trims them and fixes the case).
+fn names_schema(description: &str, names: &[(&str, &str)], other: &str) -> Schema {
+    let consts: Vec<serde_json::Value> = names
+        .iter()
+        .map(|(n, d)| serde_json::json!({ "description": d, "type": "string", "const": n }))
+        .collect();
+    let words: Vec<&str> = names.iter().map(|(n, _)| *n).collect();
+    schemars::json_schema!({
+        "description": description,
+        "anyOf": [
+            { "oneOf": consts },
+            {
+                "description": other,
+                "type": "string",
+                "pattern": format!("^\\s*(?:{})\\s*$", any_case(&words, ""))
+            }
+        ]
+    })
 }
 
 impl JsonSchema for CodeSystem {
@@ -243,9 +270,7 @@ impl EventType {
 }
 
 /// Role of a diagnosis.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum DiagnosisRole {
     /// Main diagnosis of a stay (`DGN_PAL`).
     DP,
@@ -255,6 +280,27 @@ pub enum DiagnosisRole {
     DAS,
     /// Motive of a long-term illness registration (`IR_IMB_R`).
     ALD,
+}
+
+impl JsonSchema for DiagnosisRole {
+    fn schema_name() -> Cow<'static, str> {
+        "DiagnosisRole".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        names_schema(
+            "Role of a diagnosis.",
+            &[
+                ("DP", "Main diagnosis of a stay (`DGN_PAL`)."),
+                ("DR", "Related diagnosis (`DGN_REL`)."),
+                ("DAS", "Associated diagnosis (`ASS_DGN`)."),
+                (
+                    "ALD",
+                    "Motive of a long-term illness registration (`IR_IMB_R`).",
+                ),
+            ],
+            "The same role in lower case or with spaces around (`dp`), read as written above.",
+        )
+    }
 }
 
 impl DiagnosisRole {
@@ -441,13 +487,26 @@ pub struct AgeRange {
 }
 
 /// Sex.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Sex {
     /// `BEN_SEX_COD` 1.
     Male,
     /// `BEN_SEX_COD` 2.
     Female,
+}
+
+impl JsonSchema for Sex {
+    fn schema_name() -> Cow<'static, str> {
+        "Sex".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        names_schema(
+            "Sex.",
+            &[("male", "`BEN_SEX_COD` 1."), ("female", "`BEN_SEX_COD` 2.")],
+            "The same in upper case or with spaces around (`Male`), read as written above.",
+        )
+    }
 }
 
 impl Sex {
