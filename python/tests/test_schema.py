@@ -164,3 +164,17 @@ def test_schema_and_loader_accept_the_same_sexes_and_roles(field: str, value: An
     problems = cohorte.definition.validate(document)
     by_loader = [p for p in problems if p["path"] == path] == []
     assert by_schema == by_loader, (value, _schema_errors(document), problems)
+
+
+@pytest.mark.parametrize("date", ["2021-03-09", "09/03/2021", "20210309", "09MAR2021"])
+def test_schema_and_loader_accept_the_date_forms_of_snds_extracts(date: str) -> None:
+    document = {
+        "version": 2,
+        "name": "dates",
+        "entry": {"events": [{"event": "death"}], "date_range": {"from": date}},
+    }
+    # Checked with the date format asserted: the other forms are the schema's second choice.
+    checker = jsonschema.Draft202012Validator.FORMAT_CHECKER
+    validator = jsonschema.Draft202012Validator(_schema(), format_checker=checker)
+    assert list(validator.iter_errors(document)) == []
+    assert cohorte.definition.validate(document) == []

@@ -354,9 +354,14 @@ impl JsonSchema for Date {
     }
     fn json_schema(_: &mut SchemaGenerator) -> Schema {
         schemars::json_schema!({
-            "description": "A calendar date, YYYY-MM-DD.",
-            "type": "string",
-            "format": "date"
+            "description": "A calendar date, `YYYY-MM-DD` (the form Cohorte writes).",
+            "anyOf": [
+                { "type": "string", "format": "date" },
+                {
+                    "description": "The other forms of SNDS extracts, read as the same date: `09/03/2021`, `20210309`, `09MAR2021`, optionally followed by a midnight time (`2021-03-09 00:00:00`).",
+                    "type": "string"
+                }
+            ]
         })
     }
 }
