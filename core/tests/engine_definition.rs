@@ -582,6 +582,41 @@ mod engine {
             ],
         );
 
+        // A nested cohort that is not an object, and a malformed concept set: neither is listed
+        // among the known names.
+        assert_exactly(
+            "not a cohort",
+            &problems_of(&json!({
+              "version": 2, "name": "outer",
+              "concept_sets": [{ "name": 7, "system": "ATC", "codes": ["A10"] }],
+              "entry": { "events": [{ "event": "dispensing", "concept_set": "met" }] },
+              "inclusion": [{ "name": "n", "in_cohort": "inner" }],
+              "cohorts": [5]
+            })),
+            &[
+                (
+                    E,
+                    "concept_sets[0].name",
+                    "expected a name (a string), found 7",
+                ),
+                (
+                    E,
+                    "entry.events[0].concept_set",
+                    "unknown concept set \"met\" (none is defined in `concept_sets`)",
+                ),
+                (
+                    E,
+                    "cohorts[0]",
+                    "expected a cohort definition (an object), found 5",
+                ),
+                (
+                    E,
+                    "inclusion[0].in_cohort",
+                    "unknown nested cohort \"inner\" (none is defined in `cohorts`)",
+                ),
+            ],
+        );
+
         // Inside a nested cohort: a type error and an error of meaning; outside, another one.
         let doc = json!({
           "version": 2, "name": "outer",

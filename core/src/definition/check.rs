@@ -103,16 +103,20 @@ impl<'a> C<'a, '_> {
         }
     }
 
+    /// Whether the item `i` of the list `field` of this definition has a readable name.
+    fn named(&self, field: &str, i: usize) -> bool {
+        let p = format!("{}[{i}]", key(self.path, field));
+        !self.hole(&key(&p, "name"))
+    }
+
     fn concept_names(&self) -> String {
-        if self.def.concept_sets.is_empty() {
+        let names: Vec<String> = (self.def.concept_sets.iter().enumerate())
+            .filter(|(i, _)| self.named("concept_sets", *i))
+            .map(|(_, c)| format!("{:?}", c.name))
+            .collect();
+        if names.is_empty() {
             return "none is defined in `concept_sets`".into();
         }
-        let names: Vec<String> = self
-            .def
-            .concept_sets
-            .iter()
-            .map(|c| format!("{:?}", c.name))
-            .collect();
         format!("known: {}", names.join(", "))
     }
 
@@ -309,11 +313,9 @@ impl<'a> C<'a, '_> {
             }
             Criterion::InCohort(cc) => {
                 if !self.def.cohorts.iter().any(|d| d.name == cc.in_cohort) {
-                    let known: Vec<String> = self
-                        .def
-                        .cohorts
-                        .iter()
-                        .map(|d| format!("{:?}", d.name))
+                    let known: Vec<String> = (self.def.cohorts.iter().enumerate())
+                        .filter(|(i, _)| self.named("cohorts", *i))
+                        .map(|(_, d)| format!("{:?}", d.name))
                         .collect();
                     self.err(
                         &key(path, "in_cohort"),

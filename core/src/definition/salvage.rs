@@ -165,6 +165,7 @@ impl S<'_> {
                     Value::Object(cm) => self.definition(cm, &p),
                     _ => {
                         *c = json!({ "version": super::CURRENT_VERSION, "name": "", "entry": { "events": [] } });
+                        self.hole(key(&p, "name"));
                         self.hole(p);
                     }
                 }
