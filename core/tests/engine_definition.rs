@@ -562,6 +562,41 @@ mod engine {
             other => panic!("expected a definition error, got {other:?}"),
         }
 
+        // An exit with a wrong optional number is still checked.
+        let doc = with(|v| {
+            v["exit"] = json!({ "type": "drug_exposure", "concept_set": "mi", "gap": "30" })
+        });
+        assert_exactly(
+            "exit",
+            &problems_of(&doc),
+            &[
+                (
+                    E,
+                    "exit.gap",
+                    "expected an integer number of days (0 or more), found the string \"30\"",
+                ),
+                (
+                    E,
+                    "exit.concept_set",
+                    "needs a drug concept set (ATC or CIP13), but \"mi\" holds ICD10 codes",
+                ),
+            ],
+        );
+        // A malformed exit type: the exit is not checked further.
+        let doc = with(|v| v["exit"] = json!({ "type": "drug", "concept_set": "mi" }));
+        assert_exactly(
+            "exit type",
+            &problems_of(&doc),
+            &[
+                (
+                    E,
+                    "exit.concept_set",
+                    "unknown field in an exit; expected one of: type",
+                ),
+                (E, "exit.type", "expected one of \"end_of_observation\""),
+            ],
+        );
+
         // A lone name: the version and the entry are missing.
         assert_exactly(
             "only a name",

@@ -155,7 +155,23 @@ impl S<'_> {
                 }
             }
         }
-        self.drop_bad(m, path, "exit");
+        let xp = key(path, "exit");
+        if self.bad(&xp) {
+            // Only optional numbers of the exit wrong: leave them out (their defaults apply) and
+            // check the rest; otherwise leave the exit out.
+            let optional = ["days_per_box", "gap", "extension", "from"];
+            let except: Vec<String> = optional.iter().map(|k| key(&xp, k)).collect();
+            match m.get_mut("exit") {
+                Some(Value::Object(x)) if !self.bad_except(&xp, &except) => {
+                    for k in optional {
+                        self.drop_bad(x, &xp, k);
+                    }
+                }
+                _ => {
+                    m.remove("exit");
+                }
+            }
+        }
         self.filters(m, path, "censoring");
         let np = key(path, "cohorts");
         if let Some(nested) = self.list(m, path, "cohorts") {
