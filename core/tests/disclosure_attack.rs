@@ -85,22 +85,22 @@ fn exposed(p: &Published) -> BTreeMap<String, (i128, i128)> {
         };
         rows.swap(lead, piv);
         let (pr, pb) = rows[lead].clone();
-        for i in 0..rows.len() {
-            if i == lead || rows[i].0[c] == 0 {
+        for (i, row) in rows.iter_mut().enumerate() {
+            if i == lead || row.0[c] == 0 {
                 continue;
             }
-            let a = rows[i].0[c];
+            let a = row.0[c];
             let p = pr[c];
             let mut g = 0;
-            for j in 0..n {
-                rows[i].0[j] = rows[i].0[j] * p - pr[j] * a;
-                g = gcd(g, rows[i].0[j]);
+            for (x, y) in row.0.iter_mut().zip(&pr) {
+                *x = *x * p - y * a;
+                g = gcd(g, *x);
             }
-            rows[i].1 = rows[i].1 * p - pb * a;
-            g = gcd(g, rows[i].1);
+            row.1 = row.1 * p - pb * a;
+            g = gcd(g, row.1);
             if g > 1 {
-                rows[i].0.iter_mut().for_each(|x| *x /= g);
-                rows[i].1 /= g;
+                row.0.iter_mut().for_each(|x| *x /= g);
+                row.1 /= g;
             }
         }
         lead += 1;
@@ -181,13 +181,12 @@ fn name(measure: &str, strata: &[(&str, Option<String>)]) -> String {
     format!("{measure}|{}", s.join(","))
 }
 
+/// A published cell: its name, the strata of its row and its value (None = masked).
+type ReadCell = (String, Vec<(String, Option<String>)>, Option<i64>);
+
 /// Published cells of a stratified table's count column: name → value (None = masked), and
 /// the strata of each row.
-fn read(
-    a: &Aggregate,
-    measure: &str,
-    col: &str,
-) -> Vec<(String, Vec<(String, Option<String>)>, Option<i64>)> {
+fn read(a: &Aggregate, measure: &str, col: &str) -> Vec<ReadCell> {
     let dims: Vec<Vec<Option<String>>> = a.dims.iter().map(|d| a.strings(d).unwrap()).collect();
     let v = a.ints(col).unwrap();
     let flags = a.masked(col).unwrap_or_else(|| vec![false; a.num_rows()]);

@@ -110,3 +110,78 @@ fn cut_back_by_hand() {
     .collect();
     assert_eq!(got, want);
 }
+
+mod agg_support;
+
+#[test]
+fn default_pathways_passed_to_protect_show_no_small_group() {
+    // Real pathways with the default options (every sequence, min_count 0): protect() cuts the
+    // rare ones back to k all the same, and the published groups add up to the total.
+    use agg_support::*;
+    use cohorte_core::aggregate::pathways::{pathways, PathwayOptions, OTHER};
+    use cohorte_core::dates::{from_ymd, Day};
+    use cohorte_core::disclosure::protect_one;
+    use cohorte_core::model::sex;
+    let atc = ["A10BA02", "C09AA05", "C10AA05", "B01AC06", "N06AB03"];
+    let mut rng = Rng::new(12);
+    let mut pop = population();
+    let mut entries = vec![];
+    for i in 0..240u32 {
+        let p = patient(&mut pop, sex::FEMALE, from_ymd(1950, 1, 1), None, 1);
+        let index: Day = from_ymd(2019, 1, 1) + (i % 30) as Day;
+        // A common first line, then rarer continuations.
+        let first = if rng.chance(0.8) {
+            0
+        } else {
+            1 + rng.below(4) as usize
+        };
+        dispense(&mut pop, p, index + 1, atc[first], 1);
+        for l in 0..rng.below(3) {
+            let c = rng.below(5) as usize;
+            dispense(&mut pop, p, index + 20 * (l as Day + 1), atc[c], 1);
+        }
+        entries.push((p, index, index + 400));
+    }
+    let s = store(&pop);
+    let r = rows(entries);
+    let exact = pathways(&s, &r, &PathwayOptions::default()).unwrap();
+    let raw = exact.ints("persons").unwrap();
+    assert!(
+        raw.iter().flatten().any(|n| (1..10).contains(n)),
+        "the exact table has small groups"
+    );
+    for k in [5u32, 10, 11] {
+        let mut p = exact.clone();
+        protect_one(&mut p, k).unwrap();
+        let seq = p.strings("sequence").unwrap();
+        let n = p.ints("persons").unwrap();
+        let masked = p.masked("persons").unwrap();
+        let mut sum = 0;
+        for i in 0..p.num_rows() {
+            if seq[i].is_none() {
+                assert_eq!(n[i], Some(240), "the total");
+                continue;
+            }
+            match n[i] {
+                Some(v) => {
+                    assert!(v == 0 || v >= i64::from(k), "{:?}: {v} persons", seq[i]);
+                    sum += v;
+                }
+                // Only the bottom group may be small, and it is masked with a partner.
+                None => assert!(masked[i]),
+            }
+            if let Some(x) = &seq[i] {
+                assert!(!x.is_empty());
+            }
+        }
+        let n_masked = masked.iter().filter(|m| **m).count();
+        assert!(
+            n_masked == 0 || n_masked >= 2,
+            "a lone masked group is the total minus the rest"
+        );
+        if n_masked == 0 {
+            assert_eq!(sum, 240);
+        }
+        assert!(seq.iter().flatten().any(|x| x.ends_with(OTHER)));
+    }
+}

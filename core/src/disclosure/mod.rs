@@ -2,21 +2,54 @@
 //! before it is displayed or exported.
 //!
 //! [`protect`] applies, to a set of tables published together:
+//! 0. **shapes**: a Kaplan–Meier curve is gathered into steps of 0 or at least k events,
+//!    censorings and persons left at risk, and its numbers at risk and median read again from
+//!    it; rare treatment pathways are cut back until every group has 0 or at least k persons —
+//!    whatever options built the tables;
 //! 1. **primary suppression**: a count of distinct patients from 1 to k − 1 is masked (0 is
 //!    publishable); a count is also masked when its complement within a total (`total − count`,
-//!    the patients *without* a characteristic) is from 1 to k − 1;
+//!    the patients *without* a characteristic: without a class in Table 1, without the outcome
+//!    in an incidence table, not in the cohort in a prevalence table) is from 1 to k − 1;
 //! 2. **complementary suppression**: any relation (a margin and the cells it sums, within a table,
-//!    across tables or across the levels of a [`Hierarchy`]) holding exactly one masked cell gets
-//!    a second, the smallest remaining (non-zero when possible), repeated until stable; then the
+//!    across tables or across the levels of a [`Hierarchy`]; the sex rows of Table 1 and its
+//!    cohort size; the steps of a Kaplan–Meier curve) holding exactly one masked cell gets a
+//!    second, the smallest remaining (non-zero when possible), repeated until stable; then the
 //!    exact [`audit`] runs and, while some masked cell can still be rebuilt (by a combination of
 //!    several relations, or because counts are non-negative), one more cell of a relation holding
-//!    it is masked;
+//!    it is masked, escalating to every cell of its relations, then of its tables, then of the
+//!    set;
 //! 3. **derived values** (rates, shares, means, bounds, survival, SMDs) are masked whenever a count
 //!    they are computed from is.
+//!
+//! It **fails closed**: the tables are rewritten only when the audit of the result passes; if no
+//! masking can protect them, or k is below 2, an error is returned and nothing is published.
 //!
 //! Masked cells are set to null and flagged in a boolean `<column>_masked` column that follows
 //! the column; a note on the aggregate says how many cells were masked and why. Nothing is zeroed
 //! or dropped.
+//!
+//! **Which tables are linked.** A cell belongs to the population its table counts
+//! ([`crate::aggregate::METADATA_POPULATION`]: the cohort and the measure); tables of different
+//! cohorts, or of different measures of one cohort (persons and cases, counts and prevalence),
+//! never share a cell, so protecting them together changes nothing. The persons of one cohort
+//! are one measure wherever they are published ([`crate::aggregate::METADATA_PERSONS`]: counts,
+//! incidence, Table 1, pathways). Tables built by hand without this metadata are all taken to
+//! count the same population.
+//!
+//! **When a margin is a sum.** The relations are equalities: a margin is the sum of its cells.
+//! For distinct patients that holds when the cells partition the patients: strata that do not
+//! change for a patient (sex, région, département), or strata taken once per patient (at the
+//! first entry: incidence, Table 1, pathways, Kaplan–Meier; at the prevalence date), or a cohort
+//! with one entry per person. It does not hold for counts by age band or calendar period of a
+//! cohort whose persons enter several times (a person counted in each cell she entered in) nor
+//! for dispensings by age at dispensing: there a margin is at most the sum of its cells and at
+//! least each of them. Treating those relations as equalities still never under-protects: every
+//! set of values satisfying the equalities satisfies the true inequalities (all counts being
+//! non-negative), so the values an attacker cannot tell apart under the equalities he cannot
+//! tell apart under the true relations either, and a cell the audit finds undetermined is
+//! undetermined. What is lost is exactness the other way: the audit may mask more than needed,
+//! and the value it reports for a rebuildable cell is the equalities' value, not necessarily
+//! the true one.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;

@@ -193,9 +193,9 @@ fn entries(aggs: &[Aggregate], t: usize) -> Result<(Vec<Entry>, Vec<KeyRelation>
             // The number at risk at a time is the curve's at the start of the step holding it.
             let times = agg.ints("time")?;
             for col in &agg.patient_counts {
-                for r in 0..n {
-                    let j = times[r]
-                        .and_then(|x| ctimes.iter().position(|c| c.is_some_and(|c| c >= x)));
+                for (r, time) in times.iter().enumerate() {
+                    let j =
+                        time.and_then(|x| ctimes.iter().position(|c| c.is_some_and(|c| c >= x)));
                     let key = match (col.as_str(), j) {
                         ("n_risk", Some(j)) => row_key(&cp, "n_risk", j),
                         _ => own(col, r),
