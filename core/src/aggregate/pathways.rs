@@ -20,7 +20,8 @@ pub struct PathwayOptions {
     pub max_lines: usize,
     /// Smallest group shown with its own sequence (the disclosure threshold k; 0 or 1 = every
     /// sequence): rarer sequences are cut back to their first lines, see [`gather_rare`]. Set
-    /// by the faces from `k`, never read from a user's options.
+    /// by the faces from `k`, never read from a user's options; [`crate::disclosure::protect`]
+    /// cuts rare sequences back at its own k whatever this is.
     #[serde(skip)]
     pub min_count: u32,
 }

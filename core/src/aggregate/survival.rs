@@ -24,6 +24,8 @@ pub struct SurvivalOptions<'a> {
     /// Smallest step published (the disclosure threshold k; 1 = the exact curve): consecutive
     /// times are gathered into one step until its events and its censorings are each 0 or at
     /// least this many, and so are the persons still at risk after it. See [`km_tables_min`].
+    /// [`crate::disclosure::protect`] gathers the curve again at its own k whatever this is:
+    /// the exact curve never leaves the disclosure layer.
     pub min_step: u32,
 }
 
