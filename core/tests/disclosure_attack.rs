@@ -882,3 +882,78 @@ fn disclosure_fails_closed_when_nothing_protects() {
     assert!(rep.audit.passed());
     assert!(audit(&set, &[]).unwrap().passed());
 }
+
+#[test]
+fn disclosure_age_bandings_published_together_are_linked() {
+    // The same cohort by 10-year and by 5-year age band (and sex): a 10-year band is the sum of
+    // its two 5-year bands, so a small 5-year band masked alone within its 10-year band would
+    // be the difference.
+    for seed in 0..4u64 {
+        let (s, r) = world(200 + seed, 250, 2);
+        let by = |bands: AgeBands| {
+            counts(
+                &s,
+                &r,
+                &CountOptions {
+                    dims: vec![Dim::AgeBand(bands), Dim::Sex],
+                    margins: true,
+                },
+            )
+            .unwrap()
+        };
+        let mut tables = [by(AgeBands::Ten), by(AgeBands::Five)];
+        let mut alone = tables.clone();
+        protect(&mut tables, &Protection::k(10)).unwrap();
+        for t in alone.iter_mut() {
+            protect_one(t, 10).unwrap();
+        }
+        assert!(
+            band_attack(&alone).is_some(),
+            "seed {seed}: protected apart, the bands leak"
+        );
+        if let Some(found) = band_attack(&tables) {
+            panic!("seed {seed}: rebuilt {found:?}");
+        }
+    }
+}
+
+/// The complete adversary on a 10-year and a 5-year table (with sex and margins): what it
+/// rebuilds, if anything.
+fn band_attack(tables: &[Aggregate]) -> Option<BTreeMap<String, (i128, i128)>> {
+    {
+        let mut p = Published::default();
+        for t in tables {
+            add_table(&mut p, t, "persons", "persons");
+        }
+        let ten = read(&tables[0], "persons", "persons");
+        let five = read(&tables[1], "persons", "persons");
+        for (n, strata, _) in &ten {
+            let (Some(band), sx) = (strata[0].1.clone(), strata[1].1.clone()) else {
+                continue;
+            };
+            // "20-29" holds "20-24" and "25-29"; "90+" holds "90-94" and "95+".
+            let lo: u32 = band[..2].parse().unwrap();
+            let tiles = if band.ends_with('+') {
+                vec![format!("{lo:02}-{:02}", lo + 4), format!("{:02}+", lo + 5)]
+            } else {
+                vec![
+                    format!("{lo:02}-{:02}", lo + 4),
+                    format!("{:02}-{:02}", lo + 5, lo + 9),
+                ]
+            };
+            let parts: Vec<String> = tiles
+                .iter()
+                .map(|b| {
+                    name(
+                        "persons",
+                        &[("age_band", Some(b.clone())), ("sex", sx.clone())],
+                    )
+                })
+                .filter(|c| five.iter().any(|(m, _, _)| m == c))
+                .collect();
+            p.equations.push((n.clone(), parts));
+        }
+        let found = exposed(&p);
+        (!found.is_empty()).then_some(found)
+    }
+}

@@ -14,6 +14,9 @@
 //!   numbers at risk at chosen times and at the median are cells of the curve; the summary's
 //!   persons and events are the curve's first number at risk and the sum of its events.
 //!
+//! Age bands of different bandings published for one population are related too: a band is
+//! the sum of the finer bands of another table that tile it.
+//!
 //! Any other table without strata has one cell per row and, with one row, is a total.
 //!
 //! Columns that count the persons of a cohort ([`crate::aggregate::METADATA_PERSONS`]: counts,
@@ -372,7 +375,52 @@ pub(crate) fn build(
             }
         }
     }
-    let mut rels: BTreeSet<(usize, Vec<usize>)> = BTreeSet::new();
+    // Age bands of different bandings (5-year and 10-year, Open Medic...): a band equals the
+    // sum of the bands of another table that tile it, when none of them straddles its limits.
+    type Rest = (String, String, Vec<(String, String)>);
+    let mut bands: BTreeMap<Rest, BTreeSet<(String, usize)>> = BTreeMap::new();
+    // Per table and rest of the key: the range and cell of each band.
+    type Bands = Vec<((u32, u32), usize)>;
+    let mut fine: BTreeMap<(usize, Rest), Bands> = BTreeMap::new();
+    for (t, per) in table_keys.iter().enumerate() {
+        for ((pop, col, key), id) in per {
+            let Some(j) = key.iter().position(|(d, _)| d == "age_band") else {
+                continue;
+            };
+            let Some(range) = band_range(&key[j].1) else {
+                continue;
+            };
+            let mut rest = key.clone();
+            let label = rest.remove(j).1;
+            let rest = (pop.clone(), col.clone(), rest);
+            bands.entry(rest.clone()).or_default().insert((label, *id));
+            fine.entry((t, rest)).or_default().push((range, *id));
+        }
+    }
+    let mut band_rels: BTreeSet<(usize, Vec<usize>)> = BTreeSet::new();
+    for ((_, rest), cells) in &fine {
+        for (label, coarse) in &bands[rest] {
+            let Some(c) = band_range(label) else {
+                continue;
+            };
+            let inside = |r: &(u32, u32)| r.0 >= c.0 && r.1 <= c.1;
+            let overlaps = |r: &(u32, u32)| r.0 <= c.1 && c.0 <= r.1;
+            if cells.iter().any(|(r, _)| overlaps(r) && !inside(r)) {
+                continue;
+            }
+            let mut parts: Vec<usize> = cells
+                .iter()
+                .filter(|(r, _)| inside(r))
+                .map(|(_, id)| *id)
+                .collect();
+            parts.sort_unstable();
+            parts.dedup();
+            if !parts.is_empty() && parts != [*coarse] {
+                band_rels.insert((*coarse, parts));
+            }
+        }
+    }
+    let mut rels: BTreeSet<(usize, Vec<usize>)> = band_rels;
     for ((_, _, parent), parts) in groups {
         if let Some(&total) = index.get(&parent) {
             let parts: Vec<usize> = parts.into_iter().collect();
@@ -397,4 +445,19 @@ pub(crate) fn build(
     }
     space.relations = rels.into_iter().collect();
     Ok(space)
+}
+
+/// Ages covered by an age band label (`00-04`, `20-59`, `95+`, `<18`), as produced by
+/// [`crate::aggregate::AgeBands::label`].
+fn band_range(label: &str) -> Option<(u32, u32)> {
+    if let Some(x) = label.strip_prefix('<') {
+        let a: u32 = x.parse().ok()?;
+        return a.checked_sub(1).map(|b| (0, b));
+    }
+    if let Some(x) = label.strip_suffix('+') {
+        return Some((x.parse().ok()?, u32::MAX));
+    }
+    let (a, b) = label.split_once('-')?;
+    let (a, b): (u32, u32) = (a.parse().ok()?, b.parse().ok()?);
+    (a <= b).then_some((a, b))
 }
