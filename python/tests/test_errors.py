@@ -127,8 +127,14 @@ def test_unknown_outcome_code_system(small: cohorte.Dataset) -> None:
 
 def test_bad_k_is_an_invalid_argument(small: cohorte.Dataset) -> None:
     cohort = small.cohort(next(iter(cohorte.definition.examples().values())))
-    with pytest.raises(exceptions.InvalidArgumentError, match="k: expected a positive integer"):
+    with pytest.raises(
+        exceptions.InvalidArgumentError, match="k: expected an integer of at least 2"
+    ):
         cohort.counts(k=0)
+    with pytest.raises(
+        exceptions.InvalidArgumentError, match="k: expected an integer of at least 2"
+    ):
+        cohort.counts(k=1)
 
 
 def test_unknown_stratum(small: cohorte.Dataset) -> None:

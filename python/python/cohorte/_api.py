@@ -55,8 +55,10 @@ _DIMS = ("age_band", "sex", "region", "dept", "year", "month")
 
 
 def _k(k: int) -> int:
-    if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= 2**32 - 1:
-        raise InvalidArgumentError(f"k: expected a positive integer (e.g. 10 or 11), found {k!r}")
+    if not isinstance(k, int) or isinstance(k, bool) or not 2 <= k <= 2**32 - 1:
+        raise InvalidArgumentError(
+            f"k: expected an integer of at least 2 (e.g. 10 or 11), found {k!r}"
+        )
     return k
 
 
@@ -390,7 +392,7 @@ class Cohort:
         :param age_bands: ``five``, ``ten``, ``open_medic``, ``open_damir`` or lower bounds
             (``[0, 18, 65]``).
         :param margins: add the totals over each stratum (null stratum = total).
-        :param k: counts of 1 to k - 1 patients are masked.
+        :param k: counts of 1 to k - 1 patients are masked (k >= 2).
         """
         opts = {"dims": _dims(by, age_bands), "margins": _bool_arg("margins", margins)}
         return self._agg(self._inner.counts(json.dumps(opts), _k(k)), k)
