@@ -154,14 +154,14 @@ async function run(opts: BenchOptions): Promise<BenchResult> {
       (await (await fetchOk(`data/persons_${ex.name}.txt`)).text()).split(/\s+/).filter(Boolean).map(Number));
     log(`${ex.name}: cohorte wasm…`);
     // The page's clock ticks in 0.1 ms: short evaluations are timed in batches of `batch` runs
-    // (about 2 ms each), and the best of many batches is kept (the minimum, like the native
+    // (about 10 ms each), and the best of 20 batches is kept (the minimum, like the native
     // engine's best of its runs, is what stays stable on a machine shared with other work).
     let t0 = performance.now();
     const first = ds.cohort(ex.json);
     const once = performance.now() - t0;
     const wasmPersons = sortedUnique(first.personIndices());
     first.free();
-    const batch = Math.max(1, Math.ceil(2 / Math.max(once, 0.05)));
+    const batch = Math.max(1, Math.ceil(10 / Math.max(once, 0.05)));
     let wasmMs = Infinity;
     for (let i = 0; i < Math.max(20, repeat); i++) {
       t0 = performance.now();
