@@ -22,9 +22,9 @@ Tables (loaded in memory before timing, see peers.py):
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import polars as pl
 
