@@ -1,6 +1,7 @@
 //! Evaluate a cohort definition on SNDS tables read from a folder (natively, with the same core
-//! reader `Dataset.fromFiles` uses in the page) and print its attrition as JSON: the reference the
-//! explorer's end-to-end test compares the attrition of opened files with.
+//! reader `Dataset.fromFiles` uses in the page) and print `{ "patients": n, "steps": [...] }`,
+//! the number of patients read and the attrition: the reference the explorer's end-to-end test
+//! compares the attrition of opened files with.
 //!
 //! ```sh
 //! cargo run --release -p cohorte-wasm --example cohort_files -- --dir tables --definition def.json
@@ -26,7 +27,11 @@ fn run() -> Result<String, String> {
     let def = Definition::from_json(&text).map_err(|e| format!("definition: {e}"))?;
     let data = cohorte_core::Dataset::read_dir(&dir).map_err(|e| e.to_string())?;
     let result = engine::evaluate(data.store(), &def).map_err(|e| e.to_string())?;
-    serde_json::to_string(&result.attrition.steps).map_err(|e| e.to_string())
+    let out = serde_json::json!({
+        "patients": data.store().n_patients(),
+        "steps": result.attrition.steps,
+    });
+    Ok(out.to_string())
 }
 
 fn main() {

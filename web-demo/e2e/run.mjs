@@ -1,11 +1,15 @@
 // End-to-end test of the built explorer in Debian's Chromium: generate 50 000 patients, build
 // a cohort through the form as a user would, and check the attrition against the native engine
-// (core/examples/cohort.rs) for the same seed and definition. Also: no console error, no request
-// to any other origin, a screenshot in test-results/.
+// (core/examples/cohort.rs) for the same seed and definition; open SNDS tables written by the
+// native writer (core/examples/summary.rs) through the file input and check the attrition
+// against the native engine reading the same files (wasm/examples/cohort_files.rs); open the
+// open-data samples (fixtures/opendata) and check known values and masked cells; crash the
+// worker and check it is restarted. Also: no console error, no request to any other origin,
+// screenshots in test-results/.
 //
 //   node e2e/run.mjs [--dist dist] [--patients 50000] [--seed 7]
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
@@ -23,33 +27,68 @@ mkdirSync(results, { recursive: true });
 const failures = [];
 const check = (ok, what) => { if (!ok) failures.push(what); console.log(`${ok ? "ok  " : "FAIL"} ${what}`); };
 
-// Reads the attrition table of the page and checks it against the native engine run on the
-// definition the page shows; a count the page masks must be one of 1..k-1 natively.
-async function compareWithNative(page, label, expectedSteps) {
+/**
+ * The public view's attrition rule (PRODUCT.md §6), written from the rule rather than from the
+ * core's code: a count is shown when it is 0 or at least k and differs by 0 or at least k from
+ * every count shown before it, the population's size included; an event count is shown on the
+ * same terms among event counts, and never beside a masked person count.
+ */
+function expectedMasks(steps, k, population) {
+  const small = (n) => n > 0 && n < k;
+  const shownP = [population];
+  const shownE = [];
+  return steps.map((s) => {
+    const pm = small(s.persons) || shownP.some((q) => small(Math.abs(q - s.persons)));
+    if (!pm) shownP.push(s.persons);
+    const em = pm || small(s.events) || shownE.some((q) => small(Math.abs(q - s.events)));
+    if (!em) shownE.push(s.events);
+    return { pm, em };
+  });
+}
+
+// Reads the attrition table of the page and checks it against the native attrition `steps`:
+// shown counts equal, masked ones exactly those the rule masks, and no two numbers shown (the
+// population's size included) differing by 1..k-1.
+async function compareAttrition(page, label, steps, population, expectedSteps) {
   const K = 10;
-  const definition = await page.textContent("#json");
-  const defFile = join(results, `e2e-definition-${label}.json`);
-  writeFileSync(defFile, definition ?? "");
   const shownSteps = await page.$$eval(".attrition-table tbody tr", (trs) => trs.map((tr) => {
     const cells = [...tr.children].map((c) => c.textContent?.trim() ?? "");
     const masked = [...tr.children].map((c) => c.querySelector(".masked") !== null);
-    return { name: cells[0], persons: cells[1], events: cells[2], personsMasked: masked[1], eventsMasked: masked[2] };
+    return { name: cells[0], persons: cells[1], events: cells[2], lost: cells[3], personsMasked: masked[1], eventsMasked: masked[2], lostMasked: masked[3] };
   }));
+  check(steps.length === shownSteps.length && steps.length === expectedSteps,
+    `${label}: attrition has ${shownSteps.length} steps in the page, ${steps.length} natively (expected ${expectedSteps})`);
+  const parse = (txt) => Number(txt.replace(/[^\d]/g, ""));
+  const masks = expectedMasks(steps, K, population);
+  const want = (n, m) => (m ? "masked" : String(n));
+  const got = (txt, m) => (m ? "masked" : String(parse(txt)));
+  steps.forEach((s, i) => {
+    const shown = shownSteps[i] ?? {};
+    check(shown.name === s.name && got(shown.persons, shown.personsMasked) === want(s.persons, masks[i].pm)
+      && got(shown.events, shown.eventsMasked) === want(s.events, masks[i].em),
+      `${label} step ${i} "${s.name}": page ${got(shown.persons, shown.personsMasked)} persons / ${got(shown.events, shown.eventsMasked)} events, native ${s.persons} / ${s.events} (rule: ${want(s.persons, masks[i].pm)} / ${want(s.events, masks[i].em)})`);
+  });
+  // the attacker: every number the page shows, and every difference of two of them
+  const numbers = [population, ...shownSteps.filter((s) => !s.personsMasked).map((s) => parse(s.persons))];
+  const losses = shownSteps.filter((s, i) => i > 0 && !s.lostMasked).map((s) => parse(s.lost));
+  const leaks = [];
+  for (const a of numbers) for (const b of numbers) if (a - b > 0 && a - b < K) leaks.push(`${a} − ${b}`);
+  for (const l of losses) if (l > 0 && l < K) leaks.push(`loss ${l}`);
+  check(leaks.length === 0, `${label}: no number shown, nor difference of two, is from 1 to ${K - 1}${leaks.length ? `: ${leaks.join(", ")}` : ""}`);
+  return steps;
+}
+
+// The attrition of the definition the page shows, by the native engine on the same synthetic
+// population, compared with the page's.
+async function compareWithNative(page, label, expectedSteps) {
+  const definition = await page.textContent("#json");
+  const defFile = join(results, `e2e-definition-${label}.json`);
+  writeFileSync(defFile, definition ?? "");
   const native = spawnSync("cargo", ["run", "--release", "-q", "-p", "cohorte-core", "--example", "cohort", "--",
     "--patients", String(patients), "--seed", String(seed), "--years", "5", "--definition", defFile], { cwd: root, encoding: "utf8" });
   check(native.status === 0, `${label}: native engine ran${native.status === 0 ? "" : `: ${native.stderr.slice(-800)}`}`);
   const steps = native.status === 0 ? JSON.parse(native.stdout) : [];
-  check(steps.length === shownSteps.length && steps.length === expectedSteps,
-    `${label}: attrition has ${shownSteps.length} steps in the page, ${steps.length} natively (expected ${expectedSteps})`);
-  const parse = (txt) => Number(txt.replace(/[^\d]/g, ""));
-  const want = (n) => (n > 0 && n < K ? "masked" : String(n));
-  const got = (txt, m) => (m ? "masked" : String(parse(txt)));
-  steps.forEach((s, i) => {
-    const shown = shownSteps[i] ?? {};
-    check(shown.name === s.name && got(shown.persons, shown.personsMasked) === want(s.persons) && got(shown.events, shown.eventsMasked) === want(s.events),
-      `${label} step ${i} "${s.name}": page ${got(shown.persons, shown.personsMasked)} persons / ${got(shown.events, shown.eventsMasked)} events, native ${s.persons} / ${s.events}`);
-  });
-  return steps;
+  return compareAttrition(page, label, steps, patients, expectedSteps);
 }
 
 const server = await serve(dist, 0);
@@ -76,7 +115,8 @@ try {
     if (!(u.startsWith(origin + "/") || u.startsWith("data:") || u.startsWith("blob:"))) foreign.push(u);
   });
 
-  await page.goto(origin + "/");
+  // ?test-hooks: the page exposes a way to crash its worker, to check the restart
+  await page.goto(origin + "/?test-hooks");
   await page.waitForSelector("body[data-ready=true]", { timeout: 60_000 });
   const version = (await page.textContent("#version"))?.trim();
   check(/^\d+\.\d+\.\d+/.test(version ?? ""), `core version shown (${version})`);
@@ -89,6 +129,7 @@ try {
   await page.getByRole("button", { name: "Generate" }).click();
   await page.waitForSelector("body[data-generated=true]", { timeout: 180_000 });
   console.log(`     generated in the page in ${((Date.now() - g0) / 1000).toFixed(1)} s: ${await page.textContent("#status")}`);
+  check(await page.getAttribute("body", "data-progress") === "100", `generation progress reported up to 100 % (${await page.getAttribute("body", "data-progress")})`);
 
   // entry: type a drug name, pick the code from the listbox with the mouse
   const entrySearch = page.locator("#entry-search-focus");
@@ -146,10 +187,85 @@ try {
   await page.waitForFunction(() => document.querySelector("#status")?.textContent?.startsWith("Loaded"), null, { timeout: 10_000 }).catch(() => {});
   check((await page.locator(".def-name").inputValue()) === "My cohort" && await page.locator(".rule input.age-min").inputValue() === "40",
     "exported definition imported back into the form");
+
+  // ---- SNDS tables written by the native writer, opened through the file input ----
+  const FILE_PATIENTS = 3000;
+  const tablesDir = mkdtempSync(join(tmpdir(), "cohorte-e2e-tables-"));
+  const written = spawnSync("cargo", ["run", "--release", "-q", "-p", "cohorte-core", "--example", "summary", "--",
+    "--patients", String(FILE_PATIENTS), "--seed", "3", "--write", tablesDir, "--format", "parquet"], { cwd: root, encoding: "utf8" });
+  check(written.status === 0, `native writer wrote the tables${written.status === 0 ? "" : `: ${written.stderr.slice(-800)}`}`);
+  const tableFiles = readdirSync(tablesDir).sort().map((n) => join(tablesDir, n));
+  await page.getByLabel(/Or open SNDS tables/).setInputFiles(tableFiles);
+  await page.waitForSelector("body[data-opened=ready], body[data-opened=error]", { timeout: 120_000 });
+  check(await page.getAttribute("body", "data-opened") === "ready", `${tableFiles.length} table files opened (${await page.textContent("#status")})`);
+  check(await page.locator("#filters .filter-table").count() === 1 && (await page.textContent("#filters"))?.includes("ER_PRS_F"),
+    "the quality filters' report is shown");
+  await page.getByRole("button", { name: "Run cohort" }).click();
+  await page.waitForFunction(() => document.body.dataset.results !== "pending", null, { timeout: 120_000 });
+  check(await page.getAttribute("body", "data-results") === "ready", `cohort evaluated on the opened files (${await page.textContent("#status")})`);
+  const filesDef = join(results, "e2e-definition-files.json");
+  writeFileSync(filesDef, (await page.textContent("#json")) ?? "");
+  const nativeFiles = spawnSync("cargo", ["run", "--release", "-q", "-p", "cohorte-wasm", "--example", "cohort_files", "--",
+    "--dir", tablesDir, "--definition", filesDef], { cwd: root, encoding: "utf8" });
+  check(nativeFiles.status === 0, `native engine read the same files${nativeFiles.status === 0 ? "" : `: ${nativeFiles.stderr.slice(-800)}`}`);
+  const nf = nativeFiles.status === 0 ? JSON.parse(nativeFiles.stdout) : { patients: 0, steps: [] };
+  check(nf.patients === FILE_PATIENTS, `native read ${nf.patients} patients`);
+  await compareAttrition(page, "files", nf.steps, nf.patients, 3);
+  check((await page.textContent("#python"))?.includes("cohorte.read(") ?? false, "Python snippet reads the folder");
+  await page.screenshot({ path: join(results, "explorer-files.png"), fullPage: true });
+  rmSync(tablesDir, { recursive: true, force: true });
+
+  // a bad file: the error's code and message, naming the table and the column
+  await page.getByLabel(/Or open SNDS tables/).setInputFiles([{ name: "IR_BEN_R.csv", mimeType: "text/csv", buffer: Buffer.from("BEN_NIR_PSA;BEN_SEX_COD\nA;1\n") }]);
+  await page.waitForSelector("body[data-opened=error]", { timeout: 30_000 });
+  const bad = (await page.textContent("#status")) ?? "";
+  check(/IR_BEN_R/.test(bad) && /\[missing_column\]/.test(bad) && /BEN_RNG_GEM|BEN_NAI_ANN|BEN_RES_DPT/.test(bad),
+    `a bad table is reported with its code, table and column: ${bad}`);
+
+  // ---- open-data files ----
+  const od = (name) => join(root, "fixtures", "opendata", name);
+  await page.getByLabel(/Open an Open Medic/).setInputFiles(od("OPEN_MEDIC_2023_SAMPLE.CSV"));
+  await page.waitForFunction(() => /OPEN_MEDIC_2023_SAMPLE.CSV: Open Medic|could not be read/.test(document.querySelector("#od-status")?.textContent ?? ""), null, { timeout: 30_000 });
+  check(await page.getAttribute("body", "data-opendata") === "ready", `Open Medic file read (${await page.textContent("#od-status")})`);
+  // by hand from the file: BOITES 1520 + 1388 − 3 + 2210 + 415 + 9870 = 15 400; region 84: 1520 + 1388
+  check((await page.textContent(".od-summary"))?.includes("15,400") ?? false, `Open Medic total boxes 15,400 (${await page.textContent(".od-summary")})`);
+  const reg84 = (await page.locator(".od-region tbody tr", { hasText: "Auvergne" }).textContent()) ?? "";
+  check(reg84.includes("2,908"), `Open Medic region 84 shows 2,908 boxes (${reg84})`);
+  const women = (await page.locator(".od-sex tbody tr", { hasText: "women" }).textContent()) ?? "";
+  check(women.includes("11,673"), `Open Medic women show 1388 + 415 + 9870 = 11,673 boxes (${women})`);
+
+  await page.getByLabel(/Open an Open Medic/).setInputFiles(od("effectifs_sample.csv"));
+  await page.waitForFunction(() => /effectifs_sample.csv: Data pathologies|could not be read/.test(document.querySelector("#od-status")?.textContent ?? ""), null, { timeout: 30_000 });
+  check(await page.getAttribute("body", "data-opendata") === "ready", `Data pathologies file read (${await page.textContent("#od-status")})`);
+  // département 69: Ntop 412 + 97 = 509; 2A: Ntop empty at source
+  const d69 = (await page.locator(".od-dept tbody tr", { hasText: "69" }).first().textContent()) ?? "";
+  check(d69.includes("509"), `Data pathologies: département 69 shows 509 patients (${d69})`);
+  const d2a = page.locator(".od-dept tbody tr", { hasText: "2A" });
+  check(await d2a.locator(".masked").count() === 1 && ((await d2a.textContent()) ?? "").includes("masked at source"),
+    "Data pathologies: département 2A is marked masked at source");
+  check(await page.locator('svg.france path[data-dept="2A"][data-masked="true"]').count() === 1, "the map hatches 2A (masked at source)");
+  check(await page.locator("details.why-source summary", { hasText: "Why are cells empty?" }).count() === 1, "masked cells are explained");
+  await page.locator("#opendata-results").screenshot({ path: join(results, "explorer-opendata.png") });
+
+  // ---- a crashed worker: pending requests rejected, worker restarted, user told ----
+  await page.evaluate(() => window.cohorteTest.crashWorker());
+  await page.waitForSelector("body[data-restarts='1']", { timeout: 30_000 });
+  const told = (await page.textContent("#status")) ?? "";
+  check(/restarted/.test(told) && /\[worker_crashed\]/.test(told), `the user is told the engine restarted: ${told}`);
+  check(await page.getByRole("button", { name: "Run cohort" }).isDisabled(), "Run is disabled until data is loaded again");
+  await page.getByLabel("Patients").fill("2000");
+  await page.getByRole("button", { name: "Generate" }).click();
+  await page.waitForSelector("body[data-generated=true]", { timeout: 60_000 });
+  await page.getByRole("button", { name: "Run cohort" }).click();
+  await page.waitForFunction(() => document.body.dataset.results !== "pending", null, { timeout: 60_000 });
+  check(await page.getAttribute("body", "data-results") === "ready", "the restarted engine evaluates a cohort");
+
   await page.setViewportSize({ width: 390, height: 844 });
   await page.screenshot({ path: join(results, "explorer-phone.png"), fullPage: false });
 
-  check(consoleErrors.length === 0, `no console error${consoleErrors.length ? `: ${consoleErrors.join(" | ")}` : ""}`);
+  // the deliberate crash is the only error allowed
+  const errors = consoleErrors.filter((m) => !m.includes("deliberate worker crash"));
+  check(errors.length === 0, `no console error${errors.length ? `: ${errors.join(" | ")}` : ""}`);
   check(foreign.length === 0, `no request to another origin${foreign.length ? `: ${foreign.join(", ")}` : ""}`);
 } catch (e) {
   check(false, `unexpected error: ${e?.stack ?? e}`);
@@ -163,4 +279,4 @@ if (failures.length) {
   console.log(`== test-web: FAILED (${failures.length} check(s)) in ${secs} s`);
   process.exit(1);
 }
-console.log(`== test-web: explorer e2e passed (${patients} patients, seed ${seed}, attrition equal to the native engine) in ${secs} s; screenshots in web-demo/test-results/`);
+console.log(`== test-web: explorer e2e passed (${patients} patients, seed ${seed}, attrition equal to the native engine; opened SNDS and open-data files; worker restart) in ${secs} s; screenshots in web-demo/test-results/`);

@@ -482,7 +482,9 @@ async function generate(): Promise<void> {
       onProgress: (done, total) => {
         prog.max = total;
         prog.value = done;
-        status(`Generating ${total.toLocaleString("en-GB")} patients… ${Math.floor((100 * done) / Math.max(total, 1))} %`);
+        const pct = Math.floor((100 * done) / Math.max(total, 1));
+        status(`Generating ${total.toLocaleString("en-GB")} patients… ${pct} %`);
+        document.body.dataset.progress = String(pct);
       },
     });
     $("filters").replaceChildren();
@@ -582,8 +584,8 @@ function renderOpenData(topChoice?: string): void {
 async function openDataFile(list: FileList | File[]): Promise<void> {
   const f = list[0];
   if (!f) return;
-  const [file] = await readFiles([f]);
   document.body.dataset.opendata = "pending";
+  const [file] = await readFiles([f]);
   $("od-status").textContent = `Reading ${file.name}…`;
   $("od-status").classList.remove("error");
   try {
