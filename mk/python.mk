@@ -53,7 +53,7 @@ test-python-oldest: python-wheel ## The same wheel and tests under CPython 3.10 
 	@test -x $(PY_OLDEST_VENV)/bin/python || $(PYTHON_OLDEST) -m venv $(PY_OLDEST_VENV)
 	$(PY_OLDEST_VENV)/bin/python -m pip uninstall --quiet --yes cohorte 2>/dev/null || true
 	$(PY_OLDEST_VENV)/bin/python -m pip install --quiet "$$(ls $(PY_WHEELS)/cohorte-*.whl)[pandas]" \
-		"$$(grep '^pytest==' $(PY_DIR)/requirements-dev.txt)"
+		$$(grep -E '^(pytest|jsonschema)==' $(PY_DIR)/requirements-dev.txt)
 	cd $(PY_DIR) && $(PY_OLDEST_VENV)/bin/python -m pytest -q -p no:cacheprovider \
 		--ignore tests/test_notebooks.py
 
