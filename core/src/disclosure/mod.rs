@@ -61,6 +61,7 @@ use arrow_select::zip::zip;
 use crate::aggregate::Aggregate;
 use crate::error::{Error, Result};
 
+pub mod attrition;
 mod shapes;
 mod solve;
 mod space;
