@@ -262,3 +262,45 @@ fn agg_opendata_data_pathologies_export_round_trip() {
         Some("Hypertension artérielle")
     );
 }
+
+#[test]
+fn agg_opendata_open_medic_export_spells_labels_in_latin1() {
+    // The ATC label of A02B holds `œ` ("reflux gastro-œsophagien"), which Latin-1 lacks: the
+    // export spells it `oe`, as the published files do, instead of refusing the whole table.
+    let mut pop = population();
+    let lyon = dept_index("69").unwrap();
+    let mut r = vec![];
+    for _ in 0..12u32 {
+        let p = patient(&mut pop, sex::FEMALE, from_ymd(1960, 1, 15), None, lyon);
+        dispense(&mut pop, p, from_ymd(2021, 3, 1), "A02BC01", 1);
+        r.push((p, from_ymd(2021, 1, 1), from_ymd(2021, 12, 31)));
+    }
+    let (s, r) = (store(&pop), rows(r));
+    let mut a = dispensings(&s, &r, &DispensingOptions::default()).unwrap();
+    protect_one(&mut a, 10).unwrap();
+    let bytes = write_open_medic(&a).unwrap();
+    let b = read_open_medic(&bytes, "export.CSV").unwrap();
+    let label = strs(&b, "L_ATC3")[0].clone().unwrap_or_default();
+    assert!(
+        label.contains("gastro-oesophagien"),
+        "label written as {label:?}"
+    );
+    assert_eq!(ints(&b, "BOITES")[0], Some(12));
+    // Latin-1 letters stay themselves: é is the single byte 0xE9.
+    assert!(bytes.contains(&0xE9));
+    assert!(
+        !bytes.windows(2).any(|w| w == [0xC3, 0xA9]),
+        "no UTF-8 in the export"
+    );
+}
+
+#[test]
+fn agg_opendata_latin1_encode_refuses_what_it_cannot_spell() {
+    assert_eq!(
+        latin1_encode("cœur – 5 €", "t").unwrap(),
+        b"coeur - 5 EUR".to_vec()
+    );
+    let e = latin1_encode("patient 患者", "Open Medic export").unwrap_err();
+    assert!(e.to_string().contains("Open Medic export"), "{e}");
+    assert!(e.to_string().contains('患'), "{e}");
+}

@@ -85,16 +85,35 @@ pub fn latin1_decode(bytes: &[u8]) -> String {
     bytes.iter().map(|b| *b as char).collect()
 }
 
-/// Encode text as Latin-1; characters outside it (`œ`, `€`...) are an error naming `what`.
+/// Encode text as Latin-1. The French typographic characters Latin-1 lacks are spelled as the
+/// open-data files spell them (`œ` as `oe`, `’` as `'`, `€` as `EUR`...: the ATC label of A02B,
+/// "gastro-œsophagien", is one); any other character outside Latin-1 is an error naming `what`.
 pub fn latin1_encode(text: &str, what: &str) -> Result<Vec<u8>> {
-    text.chars()
-        .map(|c| {
-            u8::try_from(c as u32).map_err(|_| Error::Format {
-                path: what.to_string(),
-                message: format!("character {c:?} cannot be written in Latin-1"),
-            })
-        })
-        .collect()
+    let mut out = Vec::with_capacity(text.len());
+    for c in text.chars() {
+        if let Ok(b) = u8::try_from(c as u32) {
+            out.push(b);
+            continue;
+        }
+        let spelled: &str = match c {
+            'œ' => "oe",
+            'Œ' => "OE",
+            '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{2032}' => "'",
+            '\u{201C}' | '\u{201D}' | '\u{201E}' => "\"",
+            '\u{2010}' | '\u{2011}' | '\u{2012}' | '\u{2013}' | '\u{2014}' | '\u{2212}' => "-",
+            '\u{2026}' => "...",
+            '\u{20AC}' => "EUR",
+            '\u{202F}' | '\u{2009}' => " ",
+            _ => {
+                return Err(Error::Format {
+                    path: what.to_string(),
+                    message: format!("character {c:?} cannot be written in Latin-1"),
+                })
+            }
+        };
+        out.extend_from_slice(spelled.as_bytes());
+    }
+    Ok(out)
 }
 
 /// Split one `;`-separated line, honouring double quotes (`""` inside quotes is a quote).
