@@ -253,7 +253,7 @@ try {
   const told = (await page.textContent("#status")) ?? "";
   check(/restarted/.test(told) && /\[worker_crashed\]/.test(told), `the user is told the engine restarted: ${told}`);
   check(await page.getByRole("button", { name: "Run cohort" }).isDisabled(), "Run is disabled until data is loaded again");
-  await page.getByLabel("Patients").fill("2000");
+  await page.locator("#patients").fill("2000");
   await page.getByRole("button", { name: "Generate" }).click();
   await page.waitForSelector("body[data-generated=true]", { timeout: 60_000 });
   await page.getByRole("button", { name: "Run cohort" }).click();

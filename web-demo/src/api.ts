@@ -128,7 +128,7 @@ export class Engine {
     };
     worker.onerror = (ev: ErrorEvent) => {
       ev.preventDefault();
-      this.restart(new EngineError(`the engine stopped: ${ev.message || "the worker failed"}`, "worker_crashed", []));
+      this.restart(new EngineError(ev.message || "the worker failed unexpectedly", "worker_crashed", []));
     };
     worker.onmessageerror = () => {
       this.restart(new EngineError("the engine sent a message that could not be read", "worker_crashed", []));
