@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use arrow_array::{ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray};
+use arrow_array::{Array, ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray};
 use arrow_schema::{DataType, Field, Schema};
 use cohorte_core::aggregate::{Aggregate, Derived};
 use cohorte_core::disclosure::{audit, protect, protect_one, Hierarchy, ParentRule, Protection};
@@ -253,6 +253,37 @@ fn agg_disclosure_hand_two_by_two() {
     assert!(rep.audit.passed());
     assert!(a.notes.iter().any(|n| n.contains("masked")));
     assert_eq!(a.protected_k, Some(10));
+}
+
+#[test]
+fn agg_disclosure_masked_values_are_not_left_in_the_buffers() {
+    // A null hides a value from arrow's readers, but not from whoever reads the raw buffers
+    // (pyarrow's `buffers()`, an IPC dump): a masked cell's slot must not hold its value.
+    let mut a = grid(&[vec![3, 20], vec![15, 30]]);
+    protect_one(&mut a, 10).unwrap();
+    for column in ["persons", "share"] {
+        let col = a.batch.column_by_name(column).unwrap();
+        let flags = a.batch.column_by_name(&format!("{column}_masked")).unwrap();
+        let flags = flags
+            .as_any()
+            .downcast_ref::<arrow_array::BooleanArray>()
+            .unwrap();
+        let raw = col.to_data().buffers()[0].clone();
+        let n_masked = (0..flags.len()).filter(|&i| flags.value(i)).count();
+        assert_eq!(n_masked, 4, "{column}: the four inner cells are masked");
+        for i in 0..flags.len() {
+            let slot = &raw.as_slice()[i * 8..(i + 1) * 8];
+            if flags.value(i) {
+                assert!(col.is_null(i), "{column} row {i}");
+                assert_eq!(
+                    slot, &[0u8; 8],
+                    "{column} row {i}: value left behind the null"
+                );
+            } else {
+                assert!(col.is_valid(i), "{column} row {i}");
+            }
+        }
+    }
 }
 
 #[test]

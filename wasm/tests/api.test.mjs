@@ -71,23 +71,38 @@ const sexCode = { male: "1", female: "2" };
 const bySex = {};
 for (const p of users) bySex[sexCode[p.sex]] = (bySex[sexCode[p.sex]] ?? 0) + 1;
 
-test("counts by sex with k = 1 equal the counts from the population file", () => {
+test("counts by sex with k = 2: published cells equal the population file's, small ones masked", () => {
   const d = Dataset.fromPopulationJson(JSON.stringify(population));
   const c = d.cohort(statins);
   assert.equal(c.nPersons, users.length);
-  const agg = c.counts({ dims: ["sex"], margins: true }, 1);
+  const agg = c.counts({ dims: ["sex"], margins: true }, 2);
   assert.equal(agg.name, "counts");
-  assert.equal(agg.k, 1);
+  assert.equal(agg.k, 2);
   assert.deepEqual(agg.columns.slice(0, 2), ["sex", "persons"]);
-  const got = {};
   let total = null;
+  let masked = 0;
   for (const r of agg.rows) {
-    if (r.sex === null) total = r.persons;
-    else got[r.sex] = r.persons;
-    assert.equal(r.persons_masked, false);
+    if (r.sex === null) {
+      total = r.persons;
+      continue;
+    }
+    if (r.persons_masked) {
+      masked += 1;
+      assert.equal(r.persons, null);
+    } else {
+      assert.equal(r.persons, bySex[r.sex]);
+    }
+    // A count of 1 is never published.
+    if (bySex[r.sex] < 2) assert.equal(r.persons_masked, true, `sex ${r.sex}`);
   }
-  assert.deepEqual(got, bySex);
+  // The total is published, so a lone masked cell would be rebuilt from it: never exactly one.
   assert.equal(total, users.length);
+  assert.notEqual(masked, 1);
+});
+
+test("k below 2 is refused", () => {
+  const d = Dataset.fromPopulationJson(JSON.stringify(population));
+  assert.throws(() => d.cohort(statins).counts({ dims: ["sex"] }, 1), /k must be at least 2/);
 });
 
 test("with k above every count, counts are masked: null and flagged", () => {
