@@ -304,3 +304,94 @@ fn agg_opendata_latin1_encode_refuses_what_it_cannot_spell() {
     assert!(e.to_string().contains("Open Medic export"), "{e}");
     assert!(e.to_string().contains('患'), "{e}");
 }
+
+#[test]
+fn agg_opendata_short_or_long_rows_are_errors() {
+    let header =
+        "annee;patho_niv1;patho_niv2;patho_niv3;top;cla_age_5;sexe;region;dept;Ntop;Npop;prev\n";
+    // Row 2 lost its last two separators: its prevalence would silently be empty.
+    let short =
+        format!("{header}2022;a;b;c;t;tsage;9;99;999;12;100;1,5\n2022;a;b;c;t;tsage;9;99;999;12\n");
+    match read_data_pathologies(short.as_bytes(), "effectifs.csv").unwrap_err() {
+        Error::BadValue {
+            table,
+            row,
+            message,
+            ..
+        } => {
+            assert_eq!((table.as_str(), row), ("effectifs.csv", 2));
+            assert!(
+                message.contains("10 fields") && message.contains("12"),
+                "{message}"
+            );
+        }
+        other => panic!("{other}"),
+    }
+    // A value beyond the header's columns.
+    let long = format!("{header}2022;a;b;c;t;tsage;9;99;999;12;100;1,5;7\n");
+    let e = read_data_pathologies(long.as_bytes(), "effectifs.csv").unwrap_err();
+    assert!(matches!(e, Error::BadValue { row: 1, .. }), "{e}");
+    // A trailing separator (an empty field past the header) is accepted.
+    let trailing = format!("{header}2022;a;b;c;t;tsage;9;99;999;12;100;1,5;\n");
+    let b = read_data_pathologies(trailing.as_bytes(), "effectifs.csv").unwrap();
+    assert_eq!(b.num_rows(), 1);
+}
+
+#[test]
+fn agg_opendata_utf8_files_are_read_as_utf8() {
+    // The same row saved in Latin-1 (as published) and in UTF-8 with a byte-order mark (as a
+    // spreadsheet re-saves it) reads to the same label.
+    let header =
+        "annee;patho_niv1;patho_niv2;patho_niv3;top;cla_age_5;sexe;region;dept;Ntop;Npop;prev\n";
+    let row = "2022;Maladies cardioneurovasculaires;Accident vasculaire cérébral;c;t;tsage;9;99;999;12;100;1,5\n";
+    let text = format!("{header}{row}");
+    let latin1: Vec<u8> = text.chars().map(|c| c as u32 as u8).collect();
+    let mut utf8 = vec![0xEF, 0xBB, 0xBF];
+    utf8.extend_from_slice(text.as_bytes());
+    for bytes in [latin1, utf8] {
+        let b = read_data_pathologies(&bytes, "effectifs.csv").unwrap();
+        assert_eq!(
+            strs(&b, "patho_niv2")[0].as_deref(),
+            Some("Accident vasculaire cérébral")
+        );
+        assert_eq!(ints(&b, "Ntop")[0], Some(12));
+    }
+}
+
+#[test]
+fn agg_opendata_data_pathologies_export_leaves_unknown_sex_out() {
+    // `sexe` 9 means "both sexes" in the layout: a row of patients of unknown sex must not be
+    // written as a second, different "9" row beside the total.
+    let mut pop = population();
+    let lyon = dept_index("69").unwrap();
+    let mut treated = vec![];
+    for i in 0..40u32 {
+        let sx = if i < 20 { sex::FEMALE } else { sex::UNKNOWN };
+        let p = patient(&mut pop, sx, from_ymd(1970, 1, 15), None, lyon);
+        if i % 2 == 0 {
+            treated.push((p, from_ymd(2021, 1, 1), from_ymd(2021, 12, 31)));
+        }
+    }
+    let s = store(&pop);
+    let mut o = PrevalenceOptions::at(from_ymd(2021, 6, 1));
+    o.dims = vec![Dim::Sex];
+    o.margins = true;
+    let mut a = prevalence(&s, &rows(treated), &o).unwrap();
+    protect_one(&mut a, 10).unwrap();
+    let p = Pathology {
+        year: 2021,
+        levels: ["a".into(), "b".into(), String::new()],
+        top: "T".into(),
+    };
+    let b = read_data_pathologies(&write_data_pathologies(&a, &p).unwrap(), "e.csv").unwrap();
+    let sexe = ints(&b, "sexe");
+    let nines: Vec<usize> = (0..b.num_rows()).filter(|&i| sexe[i] == Some(9)).collect();
+    assert_eq!(nines.len(), 1, "one row for both sexes");
+    // 10 women and 10 of unknown sex treated, of 20 and 20.
+    assert_eq!(ints(&b, "Ntop")[nines[0]], Some(20));
+    assert_eq!(ints(&b, "Npop")[nines[0]], Some(40));
+    let women: Vec<usize> = (0..b.num_rows()).filter(|&i| sexe[i] == Some(2)).collect();
+    assert_eq!(women.len(), 1);
+    assert_eq!(ints(&b, "Npop")[women[0]], Some(20));
+    assert_eq!(b.num_rows(), 2);
+}

@@ -181,9 +181,15 @@ pub fn read_layout(
     required: &[(&str, Kind)],
     optional: &[(&str, Kind)],
 ) -> Result<RecordBatch> {
-    let text = latin1_decode(bytes);
-    // A UTF-8 byte-order mark read as Latin-1 (some re-saved files carry one).
-    let text = text.strip_prefix("\u{ef}\u{bb}\u{bf}").unwrap_or(&text);
+    // Published files are Latin-1; a file re-saved by a spreadsheet is often UTF-8 (with or
+    // without a byte-order mark). Valid UTF-8 holding non-ASCII text is read as UTF-8: Latin-1
+    // French text is almost never valid UTF-8 (`é` is the lone byte 0xE9), so the two are told
+    // apart without a guess at the file's origin.
+    let text = match std::str::from_utf8(bytes) {
+        Ok(t) if !t.is_ascii() => t.to_string(),
+        _ => latin1_decode(bytes),
+    };
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     let mut lines = text.lines().filter(|l| !l.trim().is_empty());
     let header = lines.next().ok_or_else(|| Error::Format {
         path: file.to_string(),
@@ -212,6 +218,27 @@ pub fn read_layout(
     let mut float_cols: Vec<Vec<Option<f64>>> = vec![vec![]; wanted.len()];
     for (row, line) in lines.enumerate() {
         let fields = split_line(line);
+        // A row must hold the header's fields: a short row (a line cut in two, a lost
+        // separator) would otherwise shift or empty its last cells without a word.
+        let extra_filled = fields
+            .iter()
+            .skip(names.len())
+            .any(|f| !f.trim().is_empty());
+        if fields.len() < names.len() || extra_filled {
+            return Err(Error::BadValue {
+                table: file.to_string(),
+                column: names
+                    .get(fields.len().min(names.len().saturating_sub(1)))
+                    .cloned()
+                    .unwrap_or_default(),
+                row: row + 1,
+                message: format!(
+                    "the row has {} fields, the header {}",
+                    fields.len(),
+                    names.len()
+                ),
+            });
+        }
         for (j, (name, kind, i)) in wanted.iter().enumerate() {
             let raw = fields.get(*i).map_or("", |s| s.as_str());
             match kind {
@@ -407,7 +434,8 @@ fn age_label_5(band: &str) -> Result<(String, String)> {
 /// Export a protected [`crate::aggregate::prevalence`] aggregate as a Data pathologies
 /// `effectifs.csv` file (Latin-1 bytes). Strata used when present: `age_band` (5-year bands;
 /// null → `tsage`), `sex` (null → 9), `region` (null → 99), `dept` (null → 999). Rows giving a
-/// département without its region, or an unknown region or département, are left out. `prev` is in percent with three decimals;
+/// département without its region, an unknown region or département, or an unknown sex (the
+/// layout's 9 means both sexes) are left out. `prev` is in percent with three decimals;
 /// masked counts and prevalences are empty cells.
 pub fn write_data_pathologies(agg: &Aggregate, patho: &Pathology) -> Result<Vec<u8>> {
     require_protected(agg, "Data pathologies export")?;
@@ -440,10 +468,12 @@ pub fn write_data_pathologies(agg: &Aggregate, patho: &Pathology) -> Result<Vec<
             Some(a) => age_label_5(a)?,
             None => ("tsage".into(), "tous âges".into()),
         };
+        // `sexe` 9 is "both sexes" in the layout, which has no code for an unknown sex: such
+        // rows are left out too (their patients are in the 9 rows).
         let (sexe, lib_sex) = match sex[r].as_deref() {
             Some("1") => ("1", "hommes"),
             Some("2") => ("2", "femmes"),
-            Some(_) => ("9", "inconnu"),
+            Some(_) => continue,
             None => ("9", "tous sexes"),
         };
         let region = reg[r].clone().unwrap_or_else(|| "99".into());
