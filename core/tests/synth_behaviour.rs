@@ -7,6 +7,8 @@
 //! Each reference is computed here from the events (never from the generator's parameters), and
 //! each bound is a published figure with a stated tolerance.
 
+mod synth_support;
+
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
@@ -15,34 +17,13 @@ use arrow_array::types::Date32Type;
 use arrow_array::Array;
 use cohorte_core::dates::{self, Day};
 use cohorte_core::model::{observation, sex, Event, EventKind, Population, Role};
-use cohorte_core::synth::{generate, SynthConfig};
+use cohorte_core::synth::SynthConfig;
 use cohorte_core::Dataset;
+use synth_support::{by_patient, generated};
 
 fn pop() -> &'static Population {
     static POP: OnceLock<Population> = OnceLock::new();
-    POP.get_or_init(|| {
-        generate(&SynthConfig {
-            seed: 2024,
-            patients: 100_000,
-            ..SynthConfig::default()
-        })
-        .expect("generation succeeds")
-    })
-}
-
-/// Each patient's events (the generator returns them grouped by patient, in patient order).
-fn by_patient(pop: &Population) -> Vec<&[Event]> {
-    let mut out = Vec::with_capacity(pop.patients.len());
-    let mut i = 0;
-    for p in 0..pop.patients.len() as u32 {
-        let start = i;
-        while i < pop.events.len() && pop.events[i].patient == p {
-            i += 1;
-        }
-        out.push(&pop.events[start..i]);
-    }
-    assert_eq!(i, pop.events.len(), "events grouped by patient");
-    out
+    generated(&POP, 2024, 100_000)
 }
 
 fn icd<'a>(pop: &'a Population, e: &Event) -> Option<&'a str> {

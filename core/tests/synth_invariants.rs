@@ -3,42 +3,19 @@
 //! condition is recorded, guideline treatment sequences, codes known to the referentials, and
 //! each followed condition present in plausible numbers.
 
+mod synth_support;
+
 use std::sync::OnceLock;
 
 use cohorte_core::dates::{self, Day};
 use cohorte_core::model::{observation, CodeSystem, Event, EventKind, Population, Role};
 use cohorte_core::referential;
 use cohorte_core::synth::{ald_number, generate, SynthConfig};
+use synth_support::{by_patient, generated};
 
 fn pop() -> &'static Population {
     static POP: OnceLock<Population> = OnceLock::new();
-    POP.get_or_init(|| {
-        generate(&SynthConfig {
-            seed: 7,
-            patients: 50_000,
-            ..SynthConfig::default()
-        })
-        .expect("generation succeeds")
-    })
-}
-
-/// Each patient's events (the generator returns them grouped by patient).
-fn by_patient(pop: &Population) -> Vec<&[Event]> {
-    let mut out = Vec::with_capacity(pop.patients.len());
-    let mut i = 0;
-    for p in 0..pop.patients.len() as u32 {
-        let start = i;
-        while i < pop.events.len() && pop.events[i].patient == p {
-            i += 1;
-        }
-        out.push(&pop.events[start..i]);
-    }
-    assert_eq!(
-        i,
-        pop.events.len(),
-        "events are grouped by patient in order"
-    );
-    out
+    generated(&POP, 7, 50_000)
 }
 
 fn icd<'a>(pop: &'a Population, e: &Event) -> Option<&'a str> {

@@ -509,41 +509,41 @@ fn with_metadata(batch: &RecordBatch, agg: &Aggregate) -> Result<RecordBatch> {
     Ok(batch.clone().with_schema(schema)?)
 }
 
-/// The column with its masked cells null. The column is rebuilt, so a masked value is not left
-/// in the Arrow buffer behind a null (a reader of the raw buffers would see it). Written for the
-/// column types aggregates hold rather than with arrow's generic `zip`, whose kernels for every
-/// Arrow type weigh tens of KiB in the wasm module.
-fn mask_column(col: &ArrayRef, masked: &[bool], column: &str) -> Result<ArrayRef> {
-    fn each<T>(a: &dyn Array, masked: &[bool], v: impl Fn(usize) -> T) -> Vec<Option<T>> {
-        (0..a.len())
-            .map(|i| (!masked[i] && a.is_valid(i)).then(|| v(i)))
+/// A column built from the rows `rows` of `col` (`None`: a null). Used to null masked cells and
+/// to gather curve steps: the column is rebuilt, so a masked value is not left in the Arrow
+/// buffer behind a null (a reader of the raw buffers would see it). Written for the column types
+/// aggregates hold rather than with arrow's generic `zip` and `take`, whose kernels for every
+/// Arrow type weigh about 90 KiB gzipped in the wasm module (measured by `make wasm-pkg`).
+pub(crate) fn select_rows(col: &ArrayRef, rows: &[Option<usize>], what: &str) -> Result<ArrayRef> {
+    fn each<T>(a: &dyn Array, rows: &[Option<usize>], v: impl Fn(usize) -> T) -> Vec<Option<T>> {
+        rows.iter()
+            .map(|r| r.filter(|&i| a.is_valid(i)).map(&v))
             .collect()
     }
     let a = col.as_ref();
-    if masked.len() != a.len() {
+    if let Some(i) = rows.iter().flatten().find(|&&i| i >= a.len()) {
         return Err(Error::Aggregate(format!(
-            "column {column}: {} mask flags for {} rows",
-            masked.len(),
+            "{what}: row {i} of a column of {} rows",
             a.len()
         )));
     }
     Ok(if let Some(c) = a.as_primitive_opt::<Int64Type>() {
-        Arc::new(Int64Array::from(each(a, masked, |i| c.value(i))))
+        Arc::new(Int64Array::from(each(a, rows, |i| c.value(i))))
     } else if let Some(c) = a.as_primitive_opt::<Float64Type>() {
-        Arc::new(Float64Array::from(each(a, masked, |i| c.value(i))))
+        Arc::new(Float64Array::from(each(a, rows, |i| c.value(i))))
     } else if let Some(c) = a.as_primitive_opt::<Int32Type>() {
-        Arc::new(Int32Array::from(each(a, masked, |i| c.value(i))))
+        Arc::new(Int32Array::from(each(a, rows, |i| c.value(i))))
     } else if let Some(c) = a.as_primitive_opt::<arrow_array::types::UInt32Type>() {
-        Arc::new(UInt32Array::from(each(a, masked, |i| c.value(i))))
+        Arc::new(UInt32Array::from(each(a, rows, |i| c.value(i))))
     } else if let Some(c) = a.as_primitive_opt::<arrow_array::types::UInt64Type>() {
-        Arc::new(UInt64Array::from(each(a, masked, |i| c.value(i))))
+        Arc::new(UInt64Array::from(each(a, rows, |i| c.value(i))))
     } else if let Some(c) = a.as_boolean_opt() {
-        Arc::new(BooleanArray::from(each(a, masked, |i| c.value(i))))
+        Arc::new(BooleanArray::from(each(a, rows, |i| c.value(i))))
     } else if let Some(c) = a.as_string_opt::<i32>() {
-        Arc::new(StringArray::from(each(a, masked, |i| c.value(i))))
+        Arc::new(StringArray::from(each(a, rows, |i| c.value(i))))
     } else {
         return Err(Error::Aggregate(format!(
-            "column {column} of type {} cannot be masked",
+            "{what}: a column of type {} cannot be masked or gathered",
             a.data_type()
         )));
     })
@@ -558,7 +558,17 @@ fn apply(batch: &RecordBatch, masks: &BTreeMap<String, Vec<bool>>) -> Result<Rec
         let col = batch.column(i);
         match masks.get(f.name()) {
             Some(flags) => {
-                let masked = mask_column(col, flags, f.name())?;
+                if flags.len() != col.len() {
+                    return Err(Error::Aggregate(format!(
+                        "column {}: {} mask flags for {} rows",
+                        f.name(),
+                        flags.len(),
+                        col.len()
+                    )));
+                }
+                let kept: Vec<Option<usize>> =
+                    (0..col.len()).map(|i| (!flags[i]).then_some(i)).collect();
+                let masked = select_rows(col, &kept, &format!("column {}", f.name()))?;
                 fields.push(Field::new(f.name(), f.data_type().clone(), true));
                 cols.push(masked);
                 fields.push(Field::new(

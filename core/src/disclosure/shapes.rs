@@ -11,39 +11,12 @@
 
 use std::sync::Arc;
 
-use arrow_array::cast::AsArray;
-use arrow_array::types::{Float64Type, Int32Type, Int64Type};
-use arrow_array::{
-    Array, ArrayRef, BooleanArray, Float64Array, Int32Array, Int64Array, RecordBatch,
-};
+use arrow_array::{ArrayRef, Int64Array, RecordBatch};
 
+use super::select_rows;
 use crate::aggregate::pathways::{gather_rare, pathway_columns, read_groups};
 use crate::aggregate::{make_batch, Aggregate, Col};
 use crate::error::{Error, Result};
-
-/// The rows `idx` of a curve column. Written for the column types an aggregate holds rather than
-/// with arrow's generic `take`, whose kernels for every Arrow type would weigh about 80 KiB
-/// (gzipped) in the wasm module, measured by `make wasm-pkg`.
-fn pick(col: &ArrayRef, idx: &[usize], table: &str, column: &str) -> Result<ArrayRef> {
-    fn each<T>(a: &dyn Array, idx: &[usize], v: impl Fn(usize) -> T) -> Vec<Option<T>> {
-        idx.iter().map(|&i| a.is_valid(i).then(|| v(i))).collect()
-    }
-    let a = col.as_ref();
-    Ok(if let Some(c) = a.as_primitive_opt::<Int64Type>() {
-        Arc::new(Int64Array::from(each(a, idx, |i| c.value(i))))
-    } else if let Some(c) = a.as_primitive_opt::<Float64Type>() {
-        Arc::new(Float64Array::from(each(a, idx, |i| c.value(i))))
-    } else if let Some(c) = a.as_primitive_opt::<Int32Type>() {
-        Arc::new(Int32Array::from(each(a, idx, |i| c.value(i))))
-    } else if let Some(c) = a.as_boolean_opt() {
-        Arc::new(BooleanArray::from(each(a, idx, |i| c.value(i))))
-    } else {
-        return Err(Error::Aggregate(format!(
-            "aggregate {table}: column {column} of type {} cannot be gathered into steps",
-            a.data_type()
-        )));
-    })
-}
 
 fn same_schema(old: &RecordBatch, new: RecordBatch) -> Result<RecordBatch> {
     let md = old.schema().metadata().clone();
@@ -100,14 +73,15 @@ fn gather_curve(agg: &mut Aggregate, k: u32) -> Result<Curve> {
     }
     let (groups, masked) = crate::aggregate::survival::gather_rows(&rows, u64::from(k));
     if groups.len() < time.len() {
-        let first: Vec<usize> = groups.iter().map(|g| g.start).collect();
-        let last: Vec<usize> = groups.iter().map(|g| g.end - 1).collect();
+        let first: Vec<Option<usize>> = groups.iter().map(|g| Some(g.start)).collect();
+        let last: Vec<Option<usize>> = groups.iter().map(|g| Some(g.end - 1)).collect();
         let schema = agg.batch.schema();
+        let what = |c: &str| format!("aggregate {}, column {c}", agg.name);
         let mut cols: Vec<ArrayRef> = vec![];
         for (i, f) in schema.fields().iter().enumerate() {
             let col = agg.batch.column(i);
             let c: ArrayRef = match f.name().as_str() {
-                "n_risk" => pick(col, &first, &agg.name, f.name())?,
+                "n_risk" => select_rows(col, &first, &what(f.name()))?,
                 "n_event" | "n_censor" => {
                     let v = if f.name() == "n_event" {
                         &n_event
@@ -122,7 +96,7 @@ fn gather_curve(agg: &mut Aggregate, k: u32) -> Result<Curve> {
                     ))
                 }
                 // The survival, its error and band at a step's last time are the exact curve's.
-                _ => pick(col, &last, &agg.name, f.name())?,
+                _ => select_rows(col, &last, &what(f.name()))?,
             };
             cols.push(c);
         }
