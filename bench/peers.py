@@ -21,7 +21,7 @@ import duckdb
 import polars as pl
 
 sys.path.insert(0, str(Path(__file__).parent))
-import queries  # noqa: E402
+import queries
 
 
 def best_of(repeat: int, fn):
@@ -45,29 +45,46 @@ def main() -> int:
     con.execute(f"SET threads = {threads}")
     # the setup of queries.sql, shared with the browser benchmark, on this folder's files
     for stmt in queries.setup_sql(ds, de):
-        con.execute(stmt.replace("'events.parquet'", f"'{data / 'events.parquet'}'")
-                    .replace("'patients.parquet'", f"'{data / 'patients.parquet'}'")
-                    .replace("'codes.parquet'", f"'{data / 'codes.parquet'}'"))
+        con.execute(
+            stmt.replace("'events.parquet'", f"'{data / 'events.parquet'}'")
+            .replace("'patients.parquet'", f"'{data / 'patients.parquet'}'")
+            .replace("'codes.parquet'", f"'{data / 'codes.parquet'}'")
+        )
 
     ev = pl.read_parquet(data / "events.parquet")
     ev = ev.with_columns(day=pl.col("date").cast(pl.Int32)).drop("date")
     pt = pl.read_parquet(data / "patients.parquet")
     pt = pt.select(
-        "patient", "sex",
-        obs_start=pl.max_horizontal(pl.col("birth").cast(pl.Int32), pl.lit(ds, pl.Int32)),
-        obs_end=pl.min_horizontal(pl.col("death").cast(pl.Int32).fill_null(de), pl.lit(de, pl.Int32)),
+        "patient",
+        "sex",
+        obs_start=pl.max_horizontal(
+            pl.col("birth").cast(pl.Int32), pl.lit(ds, pl.Int32)
+        ),
+        obs_end=pl.min_horizontal(
+            pl.col("death").cast(pl.Int32).fill_null(de), pl.lit(de, pl.Int32)
+        ),
         birth_year=pl.col("birth").dt.year().cast(pl.Int32),
-        birth_md=(pl.col("birth").dt.month().cast(pl.Int32) * 100
-                  + pl.col("birth").dt.day().cast(pl.Int32)),
+        birth_md=(
+            pl.col("birth").dt.month().cast(pl.Int32) * 100
+            + pl.col("birth").dt.day().cast(pl.Int32)
+        ),
         dept="dept",
     )
-    frames = {"events": ev, "patients": pt, "codes": pl.read_parquet(data / "codes.parquet")}
+    frames = {
+        "events": ev,
+        "patients": pt,
+        "codes": pl.read_parquet(data / "codes.parquet"),
+    }
     ctx = queries.Context(span["data_start"], span["data_end"])
 
-    print(f"== peers on {native['patients']} patients, {native['events']} events, {threads} threads "
-          f"(duckdb {duckdb.__version__}, polars {pl.__version__})")
-    print(f"{'definition':<34}{'persons':>9}{'engine 1t':>11}{'engine all':>11}"
-          f"{'duckdb':>9}{'polars':>9}{'duckdb/1t':>11}{'polars/1t':>11}")
+    print(
+        f"== peers on {native['patients']} patients, {native['events']} events, {threads} threads "
+        f"(duckdb {duckdb.__version__}, polars {pl.__version__})"
+    )
+    print(
+        f"{'definition':<34}{'persons':>9}{'engine 1t':>11}{'engine all':>11}"
+        f"{'duckdb':>9}{'polars':>9}{'duckdb/1t':>11}{'polars/1t':>11}"
+    )
     failures = 0
     rows = []
     for c in native["cohorts"]:
@@ -76,27 +93,44 @@ def main() -> int:
         if q is None:
             print(f"{name:<34} no equivalent query written: skipped")
             continue
-        expected = sorted(int(x) for x in (data / f"persons_{name}.txt").read_text().split())
-        t_duck, duck = best_of(repeat, lambda: q.duckdb(con, ctx))
-        t_pl, pol = best_of(repeat, lambda: q.polars(frames, ctx))
+        expected = sorted(
+            int(x) for x in (data / f"persons_{name}.txt").read_text().split()
+        )
+        t_duck, duck = best_of(repeat, lambda q=q: q.duckdb(con, ctx))
+        t_pl, pol = best_of(repeat, lambda q=q: q.polars(frames, ctx))
         duck, pol = sorted(duck), sorted(pol)
         ok = duck == expected and pol == expected
         if not ok:
             failures += 1
-            print(f"{name}: MISMATCH engine {len(expected)} persons, duckdb {len(duck)}, polars {len(pol)}")
+            print(
+                f"{name}: MISMATCH engine {len(expected)} persons, duckdb {len(duck)}, polars {len(pol)}"
+            )
             for label, got in (("duckdb", duck), ("polars", pol)):
                 extra = sorted(set(got) - set(expected))[:5]
                 missing = sorted(set(expected) - set(got))[:5]
                 if extra or missing:
                     print(f"  {label}: extra {extra} missing {missing}")
         e1, ea = c["one_thread_s"], c["all_threads_s"]
-        print(f"{name:<34}{len(expected):>9}{e1 * 1e3:>9.1f}ms{ea * 1e3:>9.1f}ms"
-              f"{t_duck * 1e3:>7.0f}ms{t_pl * 1e3:>7.0f}ms{t_duck / e1:>10.1f}x{t_pl / e1:>10.1f}x")
-        rows.append({"name": name, "persons": len(expected), "engine_1t_s": e1, "engine_all_s": ea,
-                     "duckdb_s": t_duck, "polars_s": t_pl, "same_persons": ok})
+        print(
+            f"{name:<34}{len(expected):>9}{e1 * 1e3:>9.1f}ms{ea * 1e3:>9.1f}ms"
+            f"{t_duck * 1e3:>7.0f}ms{t_pl * 1e3:>7.0f}ms{t_duck / e1:>10.1f}x{t_pl / e1:>10.1f}x"
+        )
+        rows.append(
+            {
+                "name": name,
+                "persons": len(expected),
+                "engine_1t_s": e1,
+                "engine_all_s": ea,
+                "duckdb_s": t_duck,
+                "polars_s": t_pl,
+                "same_persons": ok,
+            }
+        )
     if rows:
         worst = min(min(r["duckdb_s"], r["polars_s"]) / r["engine_1t_s"] for r in rows)
-        print(f"smallest ratio (peer with all threads / engine on one thread): {worst:.1f}x (budget >= 5x)")
+        print(
+            f"smallest ratio (peer with all threads / engine on one thread): {worst:.1f}x (budget >= 5x)"
+        )
     (data / "peers.json").write_text(json.dumps(rows, indent=2))
     return 1 if failures else 0
 

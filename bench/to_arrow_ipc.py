@@ -21,7 +21,10 @@ def main() -> int:
     for name in TABLES:
         src = data / f"{name}.parquet"
         if not src.is_file():
-            print(f"{src}: not found (run core/examples/bench.rs with --out {data} first)", file=sys.stderr)
+            print(
+                f"{src}: not found (run core/examples/bench.rs with --out {data} first)",
+                file=sys.stderr,
+            )
             return 1
         table = pq.read_table(src)
         dst = data / f"{name}.arrow"

@@ -43,6 +43,7 @@ test-python: python-wheel ## Python tests on the installed wheel, stub check, my
 	cd $(PY_DIR) && $(PY_BIN)/python -m mypy.stubtest cohorte --allowlist stubtest-allowlist.txt
 	cd $(PY_DIR) && $(PY_BIN)/python -m mypy
 	cd $(PY_DIR) && $(PY_BIN)/ruff check . && $(PY_BIN)/ruff format --check .
+	$(PY_BIN)/ruff check $(ROOT)/bench && $(PY_BIN)/ruff format --check $(ROOT)/bench
 
 # The oldest CPython the abi3 wheel supports, when the machine has it (pyenv, deadsnakes...).
 PYTHON_OLDEST ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.10.*/bin/python) $(shell command -v python3.10))
