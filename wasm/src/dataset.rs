@@ -73,7 +73,7 @@ impl JsDataset {
     /// it throws stops nothing).
     pub fn synthetic(
         #[wasm_bindgen(unchecked_param_type = "SynthOptions | undefined")] options: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "(done: number, total: number) => void")]
+        #[wasm_bindgen(unchecked_optional_param_type = "(done: number, total: number) => void")]
         on_progress: Option<js_sys::Function>,
     ) -> Result<JsDataset, JsValue> {
         let o: SynthOptions = convert::options(options, "Dataset.synthetic options")?;
