@@ -312,6 +312,39 @@ fn small_or_large(rng: &mut Rng) -> i64 {
     }
 }
 
+/// Each region the sum of its départements, at every age band and sex (margins included).
+fn region_equations(p: &mut Published) {
+    for r in ["84", "11"] {
+        for a in AGES.iter().map(|a| Some(a.to_string())).chain([None]) {
+            for s in SEXES.iter().map(|s| Some(s.to_string())).chain([None]) {
+                let total = name(
+                    "persons",
+                    &[
+                        ("age_band", a.clone()),
+                        ("sex", s.clone()),
+                        ("region", Some(r.into())),
+                    ],
+                );
+                let parts = DEPTS
+                    .iter()
+                    .filter(|(_, rr)| *rr == r)
+                    .map(|(d, _)| {
+                        name(
+                            "persons",
+                            &[
+                                ("age_band", a.clone()),
+                                ("sex", s.clone()),
+                                ("dept", Some(d.to_string())),
+                            ],
+                        )
+                    })
+                    .collect();
+                p.equations.push((total, parts));
+            }
+        }
+    }
+}
+
 #[test]
 fn disclosure_random_cubes_with_regions_resist_the_complete_attacker() {
     let mut rng = Rng::new(4);
@@ -347,40 +380,10 @@ fn disclosure_random_cubes_with_regions_resist_the_complete_attacker() {
         // départements at every age and sex (margins included). A cell without geography is
         // the same cell in both tables.
         let mut p = Published::default();
-        let geo = |t: &str| if t == "by_dept" { "dept" } else { "region" };
         for t in &tables {
             add_table(&mut p, t, "persons", "persons");
-            let _ = geo(&t.name);
         }
-        for r in ["84", "11"] {
-            for a in AGES.iter().map(|a| Some(a.to_string())).chain([None]) {
-                for s in SEXES.iter().map(|s| Some(s.to_string())).chain([None]) {
-                    let total = name(
-                        "persons",
-                        &[
-                            ("age_band", a.clone()),
-                            ("sex", s.clone()),
-                            ("region", Some(r.into())),
-                        ],
-                    );
-                    let parts = DEPTS
-                        .iter()
-                        .filter(|(_, rr)| *rr == r)
-                        .map(|(d, _)| {
-                            name(
-                                "persons",
-                                &[
-                                    ("age_band", a.clone()),
-                                    ("sex", s.clone()),
-                                    ("dept", Some(d.to_string())),
-                                ],
-                            )
-                        })
-                        .collect();
-                    p.equations.push((total, parts));
-                }
-            }
-        }
+        region_equations(&mut p);
         let found = exposed(&p);
         assert!(found.is_empty(), "case {case} (k = {k}): rebuilt {found:?}");
         // Every small cell is masked and every published cell is the true one.
@@ -424,35 +427,7 @@ fn disclosure_the_attacker_breaks_tables_protected_one_by_one() {
         let mut p = Published::default();
         add_table(&mut p, &t1, "persons", "persons");
         add_table(&mut p, &t2, "persons", "persons");
-        for r in ["84", "11"] {
-            for a in AGES.iter().map(|a| Some(a.to_string())).chain([None]) {
-                for s in SEXES.iter().map(|s| Some(s.to_string())).chain([None]) {
-                    let total = name(
-                        "persons",
-                        &[
-                            ("age_band", a.clone()),
-                            ("sex", s.clone()),
-                            ("region", Some(r.into())),
-                        ],
-                    );
-                    let parts = DEPTS
-                        .iter()
-                        .filter(|(_, rr)| *rr == r)
-                        .map(|(d, _)| {
-                            name(
-                                "persons",
-                                &[
-                                    ("age_band", a.clone()),
-                                    ("sex", s.clone()),
-                                    ("dept", Some(d.to_string())),
-                                ],
-                            )
-                        })
-                        .collect();
-                    p.equations.push((total, parts));
-                }
-            }
-        }
+        region_equations(&mut p);
         if !exposed(&p).is_empty() {
             broken += 1;
         }

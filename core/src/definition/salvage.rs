@@ -9,24 +9,13 @@ use std::collections::HashSet;
 
 use serde_json::{json, Map, Value};
 
+use super::walk::{idx, key};
 use crate::error::Problem;
 
 /// Paths of the parts the checks of meaning must skip (their structure has errors, already
 /// reported). A path names the part itself: `inclusion[2]` (its criterion), `inclusion[2].name`,
 /// `concept_sets[0]`, `entry.events[1]`, `cohorts[0]`...
 pub(crate) type Holes = HashSet<String>;
-
-fn key(path: &str, k: &str) -> String {
-    if path.is_empty() {
-        k.to_string()
-    } else {
-        format!("{path}.{k}")
-    }
-}
-
-fn idx(path: &str, i: usize) -> String {
-    format!("{path}[{i}]")
-}
 
 /// Whether `q` is `p` or a path inside it.
 fn inside(q: &str, p: &str) -> bool {

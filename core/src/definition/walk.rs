@@ -22,7 +22,8 @@ pub(crate) fn norm_code(code: &str) -> String {
         .to_ascii_uppercase()
 }
 
-fn key(path: &str, k: &str) -> String {
+/// The JSON path of member `k` under `path`.
+pub(crate) fn key(path: &str, k: &str) -> String {
     if path.is_empty() {
         k.to_string()
     } else {
@@ -30,7 +31,8 @@ fn key(path: &str, k: &str) -> String {
     }
 }
 
-fn idx(path: &str, i: usize) -> String {
+/// The JSON path of item `i` under `path`.
+pub(crate) fn idx(path: &str, i: usize) -> String {
     format!("{path}[{i}]")
 }
 
