@@ -312,6 +312,24 @@ fn small_or_large(rng: &mut Rng) -> i64 {
     }
 }
 
+/// Random age × sex × département counts, and the same counts summed by region.
+fn random_cubes(rng: &mut Rng) -> (BTreeMap<[String; 3], i64>, BTreeMap<[String; 3], i64>) {
+    let mut by_dept = BTreeMap::new();
+    let mut by_region = BTreeMap::new();
+    for a in AGES {
+        for s in SEXES {
+            for (d, r) in DEPTS {
+                let v = small_or_large(rng);
+                by_dept.insert([a.to_string(), s.to_string(), d.to_string()], v);
+                *by_region
+                    .entry([a.to_string(), s.to_string(), r.to_string()])
+                    .or_insert(0) += v;
+            }
+        }
+    }
+    (by_dept, by_region)
+}
+
 /// Each region the sum of its départements, at every age band and sex (margins included).
 fn region_equations(p: &mut Published) {
     for r in ["84", "11"] {
@@ -350,19 +368,7 @@ fn disclosure_random_cubes_with_regions_resist_the_complete_attacker() {
     let mut rng = Rng::new(4);
     for case in 0..40 {
         let k = [5u32, 10, 11][case % 3];
-        let mut by_dept = BTreeMap::new();
-        let mut by_region = BTreeMap::new();
-        for a in AGES {
-            for s in SEXES {
-                for (d, r) in DEPTS {
-                    let v = small_or_large(&mut rng);
-                    by_dept.insert([a.to_string(), s.to_string(), d.to_string()], v);
-                    *by_region
-                        .entry([a.to_string(), s.to_string(), r.to_string()])
-                        .or_insert(0) += v;
-                }
-            }
-        }
+        let (by_dept, by_region) = random_cubes(&mut rng);
         let mut tables = [
             cube("by_dept", ["age_band", "sex", "dept"], &by_dept),
             cube("by_region", ["age_band", "sex", "region"], &by_region),
@@ -407,19 +413,7 @@ fn disclosure_the_attacker_breaks_tables_protected_one_by_one() {
     let mut rng = Rng::new(5);
     let mut broken = 0;
     for _ in 0..30 {
-        let mut by_dept = BTreeMap::new();
-        let mut by_region = BTreeMap::new();
-        for a in AGES {
-            for s in SEXES {
-                for (d, r) in DEPTS {
-                    let v = small_or_large(&mut rng);
-                    by_dept.insert([a.to_string(), s.to_string(), d.to_string()], v);
-                    *by_region
-                        .entry([a.to_string(), s.to_string(), r.to_string()])
-                        .or_insert(0) += v;
-                }
-            }
-        }
+        let (by_dept, by_region) = random_cubes(&mut rng);
         let mut t1 = cube("by_dept", ["age_band", "sex", "dept"], &by_dept);
         let mut t2 = cube("by_region", ["age_band", "sex", "region"], &by_region);
         protect_one(&mut t1, 10).unwrap();

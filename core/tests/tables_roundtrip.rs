@@ -563,10 +563,14 @@ fn tables_bad_inputs_name_table_column_row() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// The 9 columns of the DCIR join key, as a CSV header.
+const DCIR_KEY: &str = "DCT_ORD_NUM;FLX_DIS_DTD;FLX_EMT_NUM;FLX_EMT_ORD;FLX_EMT_TYP;FLX_TRT_DTD;ORG_CLE_NUM;PRS_ORD_NUM;REM_TYP_AFF";
+/// An `IR_BEN_R` of one man born in 1950, `A`.
+const ONE_BENEFICIARY: &str = "BEN_NIR_PSA;BEN_RNG_GEM;BEN_SEX_COD;BEN_NAI_ANN\nA;1;1;1950\n";
+
 #[test]
 fn tables_quality_filters_count_by_hand() {
-    let key = "DCT_ORD_NUM;FLX_DIS_DTD;FLX_EMT_NUM;FLX_EMT_ORD;FLX_EMT_TYP;FLX_TRT_DTD;ORG_CLE_NUM;PRS_ORD_NUM;REM_TYP_AFF";
-    let ben = "BEN_NIR_PSA;BEN_RNG_GEM;BEN_SEX_COD;BEN_NAI_ANN\nA;1;1;1950\n";
+    let (key, ben) = (DCIR_KEY, ONE_BENEFICIARY);
     // 5 lines: 1 kept visit, 2 with DPN_QLF = 71 (one with a pharmacy detail), 1 with
     // BSE_PRS_NAT = 0, 1 kept dispensing.
     let prs = format!(
@@ -705,8 +709,7 @@ fn tables_render_rejects_dangling_ids() {
 
 #[test]
 fn tables_visit_surcharge_filter_count_by_hand() {
-    let key = "DCT_ORD_NUM;FLX_DIS_DTD;FLX_EMT_NUM;FLX_EMT_ORD;FLX_EMT_TYP;FLX_TRT_DTD;ORG_CLE_NUM;PRS_ORD_NUM;REM_TYP_AFF";
-    let ben = "BEN_NIR_PSA;BEN_RNG_GEM;BEN_SEX_COD;BEN_NAI_ANN\nA;1;1;1950\n";
+    let (key, ben) = (DCIR_KEY, ONE_BENEFICIARY);
     // 8 lines of patient A, one of an unknown patient Z:
     // 1 visit CPL 0 (kept), 2 its surcharge CPL 2 (dropped), 3 visit CPL 1 (kept), 4 visit CPL
     // empty (kept), 5 visit CPL 3 (dropped), 6 pharmacy line CPL 2 with its ER_PHA_F detail (kept:
