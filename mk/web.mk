@@ -1,6 +1,7 @@
 # web stages: the browser explorer (web-demo/), built with Vite over the wasm package that
-# `make wasm-pkg` writes into web-demo/src/wasm, and its end-to-end test in Debian's Chromium
-# driven by playwright-core (no browser download: the test uses /usr/bin/chromium).
+# `make wasm-pkg` writes into web-demo/src/wasm, and its end-to-end tests in Debian's Chromium
+# driven by playwright-core (no browser download: the tests use /usr/bin/chromium): run.mjs (the
+# cohort against the native engine), a11y.mjs (axe-core, keyboard only, phone, offline).
 
 .PHONY: web-deps web-build demo-web test-web bench-web
 
@@ -28,9 +29,10 @@ demo-web: web-build ## Serve the built explorer on http://127.0.0.1:$(DEMO_PORT)
 $(CHROMIUM):
 	apt-get update -qq && apt-get install -y -qq chromium
 
-test-web: web-build $(CHROMIUM) ## Type-check, then the explorer's e2e test in headless Chromium (attrition vs the native engine)
+test-web: web-build $(CHROMIUM) ## Type-check, then the explorer's e2e tests in headless Chromium (attrition vs the native engine; accessibility, phone, offline)
 	cargo build --release -q -p cohorte-core --example cohort
 	node $(WEB)/e2e/run.mjs --patients 50000 --seed 7
+	node $(WEB)/e2e/a11y.mjs
 
 # The benchmark page (web-demo/bench/: the wasm package and DuckDB-WASM, bundled from local files)
 # is built here only, never into the explorer's dist/. The native engine's run exports the same

@@ -314,17 +314,35 @@ function table(caption: string, head: string[], rows: (HTMLElement | string)[][]
     h("tbody", {}, ...rows.map((r) => h("tr", {}, ...r.map((c, i) => (i === 0 ? h("th", { scope: "row" }, c) : h("td", {}, c)))))));
 }
 const num = (r: Record<string, unknown>, c: string): number | null => (r[`${c}_masked`] ? null : (r[c] as number | null));
+/**
+ * A chart (an Observable Plot figure or svg) as one image for assistive technologies, named by
+ * `label`: the labels Plot puts on its inner groups ("bar", "rule") name nothing and are dropped.
+ */
+function chartImage(chart: Node, label: string): Node {
+  if (!(chart instanceof Element) || chart.hasAttribute("role")) return chart;
+  chart.setAttribute("role", "img");
+  chart.setAttribute("aria-label", label);
+  chart.querySelectorAll("[aria-label]").forEach((el) => el.removeAttribute("aria-label"));
+  return chart;
+}
+/** The width to draw a chart at in a result card of `container` (at most 640 px): its text is then not scaled down on a phone. */
+function chartWidth(container: HTMLElement): number {
+  const pad = 2 * (parseFloat(getComputedStyle(document.documentElement).fontSize) + 1); // a card's padding and border
+  return Math.round(Math.max(260, Math.min(640, container.clientWidth - pad)));
+}
 
 function renderResults(res: Results): void {
   const out = $("results");
   out.replaceChildren();
-  const card = (title: string, id: string, ...body: Node[]) => out.append(h("section", { class: "card", id, "aria-labelledby": `${id}-h` }, h("h3", { id: `${id}-h`, text: title }), ...body));
+  const card = (title: string, id: string, ...body: Node[]) => out.append(h("section", { class: "card", id, "aria-labelledby": `${id}-h` }, h("h3", { id: `${id}-h`, text: title }),
+    ...body.map((n) => (n instanceof SVGSVGElement || n instanceof HTMLElement && n.tagName === "FIGURE" ? chartImage(n, `${title}: chart`) : n))));
+  const width = chartWidth(out);
 
   // attrition, protected by the core: a masked step can be 10 persons or more (it is hidden
   // because its difference with a count shown would be fewer than k persons)
   const at = res.attrition.steps;
   const atChart = Plot.plot({
-    marginLeft: 170, height: 40 + 34 * at.length, x: { label: "persons", grid: true }, y: { label: null, domain: at.map((s) => s.name) },
+    width, marginLeft: 170, marginRight: 60, height: 40 + 34 * at.length, x: { label: "persons", grid: true }, y: { label: null, domain: at.map((s) => s.name) },
     marks: [Plot.barX(at.filter((s) => s.persons !== null), { x: "persons", y: "name", fill: "#2f6690" }), Plot.ruleX([0]),
       Plot.text(at, { x: (s) => s.persons ?? 0, y: "name", text: (s) => (s.persons === null ? "masked" : s.persons.toLocaleString("en-GB")), dx: 4, textAnchor: "start" })],
   });
@@ -342,7 +360,7 @@ function renderResults(res: Results): void {
   const shown = pyrData.filter((d) => d.n !== null).map((d) => ({ ...d, x: d.sex === "men" ? -(d.n as number) : (d.n as number) }));
   const hidden = pyrData.filter((d) => d.n === null).map((d) => ({ ...d, x: d.sex === "men" ? -1 : 1 }));
   card("Age and sex at index", "pyramid", Plot.plot({
-    height: 60 + 16 * bands.length, marginLeft: 60, y: { domain: bands.slice().reverse(), label: "age" },
+    width, height: 60 + 16 * bands.length, marginLeft: 60, y: { domain: bands.slice().reverse(), label: "age" },
     x: { label: "← men · persons · women →", tickFormat: (d: number) => Math.abs(d).toLocaleString("en-GB") },
     color: { domain: ["men", "women"], range: ["#2f6690", "#b5485d"], legend: true },
     marks: [Plot.barX(shown, { x: "x", y: "band", fill: "sex" }), Plot.ruleX([0]),
@@ -355,7 +373,7 @@ function renderResults(res: Results): void {
   // index dates over time
   const months = res.months.rows.filter((r) => r.month !== null).map((r) => ({ month: new Date(`${String(r.month)}-01`), n: num(r, "persons") }));
   card("Index dates by month", "months", Plot.plot({
-    height: 220, x: { label: "month of index", type: "utc" }, y: { label: "persons", grid: true },
+    width, height: 220, x: { label: "month of index", type: "utc" }, y: { label: "persons", grid: true },
     marks: [Plot.rectY(months.filter((d) => d.n !== null), { x1: "month", x2: (d) => new Date(d.month.getUTCFullYear(), d.month.getUTCMonth() + 1, 1), y: "n", fill: "#2f6690", inset: 0.5 }),
       Plot.tickX(months.filter((d) => d.n === null), { x: "month", stroke: "#999", strokeDasharray: "2,2" }), Plot.ruleY([0])],
   }), maskNote(res.months));
@@ -372,7 +390,7 @@ function renderResults(res: Results): void {
   const curve = res.km.curve.rows.filter((r) => !r.survival_masked && r.survival !== null);
   const band = curve.filter((r) => !r.lower_masked && !r.upper_masked && r.lower !== null);
   card(`Survival without the outcome (${outcomeLabel()})`, "survival", Plot.plot({
-    height: 240, x: { label: "days after index" }, y: { label: "survival", domain: [0, 1], grid: true },
+    width, height: 240, x: { label: "days after index" }, y: { label: "survival", domain: [0, 1], grid: true },
     marks: [Plot.areaY(band, { x: "time", y1: "lower", y2: "upper", fill: "#2f6690", fillOpacity: 0.2, curve: "step-after" }),
       Plot.line(curve, { x: "time", y: "survival", stroke: "#2f6690", curve: "step-after" })],
   }), table("Numbers at risk", ["days", "at risk", "survival"],
@@ -469,10 +487,23 @@ function dataReady(d: Data, summary: Summary, what: string): void {
   renderSnippet();
 }
 
+/**
+ * A focused button that is disabled while it works loses the focus to the page: the returned
+ * function gives it back, unless the user has moved the focus elsewhere in the meantime.
+ */
+function keepFocus(btn: HTMLButtonElement): () => void {
+  const had = document.activeElement === btn;
+  return () => {
+    const now = document.activeElement;
+    if (had && (now === null || now === document.body || now === btn)) btn.focus();
+  };
+}
+
 async function generate(): Promise<void> {
   const p = readPopulation();
   const btn = $<HTMLButtonElement>("generate");
   const prog = $<HTMLProgressElement>("gen-progress");
+  const refocus = keepFocus(btn);
   btn.disabled = true;
   prog.hidden = false;
   prog.removeAttribute("value");
@@ -494,6 +525,7 @@ async function generate(): Promise<void> {
   } finally {
     prog.hidden = true;
     btn.disabled = false;
+    refocus();
   }
 }
 
@@ -540,15 +572,16 @@ function sourceCell(g: { sum: number; masked: number; cells: number }, digits = 
 function breakdownCard(b: Breakdown, measure: string, second?: string): HTMLElement {
   const shown = b.groups.filter((g) => g.masked < g.cells);
   const chart = Plot.plot({
-    marginLeft: 150, height: 40 + 22 * Math.max(b.groups.length, 1), x: { label: measure, grid: true }, y: { label: null, domain: b.groups.map((g) => g.label) },
+    width: chartWidth($("opendata-results")) - 36, marginLeft: 150, height: 40 + 22 * Math.max(b.groups.length, 1), x: { label: measure, grid: true }, y: { label: null, domain: b.groups.map((g) => g.label) },
     marks: [Plot.barX(shown, { x: "sum", y: "label", fill: "#2f6690" }), Plot.ruleX([0]),
       Plot.text(b.groups.filter((g) => g.masked === g.cells), { x: 0, y: "label", text: () => "masked at source", dx: 4, textAnchor: "start", fill: "#555" })],
   });
-  const head = ["", measure, ...(second ? [second, "share"] : [])];
+  // the first column is named after the breakdown ("By age" → "age")
+  const head = [b.title.replace(/^By /, "").replace(/ \(.*\)$/, ""), measure, ...(second ? [second, "share"] : [])];
   const rows = b.groups.map((g: Group) => [g.label, sourceCell(g),
     ...(second ? [sourceCell({ sum: g.sum2 ?? 0, masked: g.masked2 ?? 0, cells: g.cells }),
       g.masked === 0 && (g.masked2 ?? 0) === 0 && (g.sum2 ?? 0) > 0 ? `${((100 * g.sum) / (g.sum2 ?? 1)).toFixed(3)} %` : "—"] : [])]);
-  return h("section", { class: "card od-card", "data-dim": b.dim }, h("h3", { text: b.title }), chart,
+  return h("section", { class: "card od-card", "data-dim": b.dim }, h("h3", { text: b.title }), chartImage(chart, `${b.title}: chart`),
     table(b.title, head, rows, `od-table od-${b.dim}`), h("p", { class: "note", text: `Summed over ${b.rows}.` }));
 }
 function renderOpenData(topChoice?: string): void {
@@ -614,6 +647,7 @@ function dropZone(zone: HTMLElement, take: (files: File[]) => void): void {
 async function run(): Promise<void> {
   if (!data) { status("Generate a population or open SNDS files first.", true); return; }
   const btn = $<HTMLButtonElement>("run");
+  const refocus = keepFocus(btn);
   btn.disabled = true;
   $("problems").replaceChildren();
   status("Evaluating the cohort…");
@@ -630,6 +664,7 @@ async function run(): Promise<void> {
     document.body.dataset.results = "error";
   } finally {
     btn.disabled = false;
+    refocus();
   }
 }
 
