@@ -1,7 +1,8 @@
 // Accessibility, screen sizes and offline use of the built explorer, in Debian's Chromium:
 //  1. axe-core (from node_modules, injected into the page: never fetched) finds no serious or
-//     critical violation, colour contrast included, at load, after a generation and with the
-//     results of a cohort shown (every <details> opened);
+//     critical violation, colour contrast included, at load, after a generation, with the code
+//     search's list open, with the results of a cohort and of open-data files shown (every
+//     <details> opened), and with results on the phone;
 //  2. keyboard only (no mouse call): skip link, Patients, Generate, the entry code search
 //     ("metformine", ArrowDown, Enter), Run cohort, the attrition table; every focus stop is
 //     visible and the controls show a focus indicator; focus is kept through generation and run;
@@ -120,6 +121,10 @@ try {
     await page.getByRole("button", { name: "Generate" }).click();
     await page.waitForSelector("body[data-generated=true]", { timeout: 120_000 });
     await axe(page, "after generation");
+    await page.locator("#entry-search-focus").fill("metformine");
+    await page.waitForSelector('[role=option][data-code="A10BA02"]');
+    await axe(page, "with the list of codes open");
+    await page.locator("#entry-search-focus").fill("");
     // the first example of the library, as a user would run it first
     await page.getByRole("button", { name: "Load example" }).click();
     await page.getByRole("button", { name: "Run cohort" }).click();
@@ -187,6 +192,9 @@ try {
     ringed(kind, `a select (#${kind?.id})`);
     await kb.type("metformine", { delay: 15 });
     await page.waitForSelector("#entry-search-focus[aria-expanded=true] ~ [role=listbox] [role=option]", { timeout: 10_000 });
+    // each key sent a search: wait until the list shows the last one's answer (unchanged for 150 ms)
+    const listHtml = () => page.evaluate(() => document.querySelector("#entry-search-focus ~ [role=listbox]")?.innerHTML ?? "");
+    for (let prev = "", now = await listHtml(); now !== prev; ) { prev = now; await page.waitForTimeout(150); now = await listHtml(); }
     await kb.press("ArrowDown");
     const code = await page.evaluate(() => {
       const input = document.getElementById("entry-search-focus");
