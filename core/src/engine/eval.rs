@@ -296,6 +296,7 @@ fn entry_events(
     pt: &Pt,
     occurrence: Occurrence,
     out: &mut Vec<(Day, Day)>,
+    tag_mask: u64,
     is_entry: impl Fn(&u8, &u32) -> bool,
 ) {
     // Entry events: first / last / all matching events over the patient's whole history. The
@@ -307,9 +308,15 @@ fn entry_events(
     let dates = &store.date[lo..hi];
     let hit = |j: usize| is_entry(&tags[j], &codes[j]);
     let mut columns = tags.iter().zip(codes);
+    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+    let _ = tag_mask;
     match occurrence {
         Occurrence::First => {
-            if let Some(j) = columns.position(|(t, c)| is_entry(t, c)) {
+            #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+            let first = super::scan::find(tags, tag_mask, 0, hit);
+            #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+            let first = columns.position(|(t, c)| is_entry(t, c));
+            if let Some(j) = first {
                 let d = dates[j];
                 let mut best = (d, event_end(store, lo + j, pt.obs_end));
                 // Same-day matches: the earliest end wins (a deterministic tie-break).
@@ -340,6 +347,15 @@ fn entry_events(
             }
         }
         Occurrence::All => {
+            #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+            {
+                let mut from = 0;
+                while let Some(j) = super::scan::find(tags, tag_mask, from, hit) {
+                    out.push((dates[j], event_end(store, lo + j, pt.obs_end)));
+                    from = j + 1;
+                }
+            }
+            #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
             for (j, (t, c)) in columns.enumerate() {
                 if is_entry(t, c) {
                     out.push((dates[j], event_end(store, lo + j, pt.obs_end)));
@@ -383,10 +399,15 @@ pub(crate) fn patient(
     // Entry events: first / last / all matching events over the patient's whole history (one
     // filter, the usual case, gets its own monomorphised loop).
     match &plan.entry[..] {
-        [m] => entry_events(store, &pt, plan.occurrence, &mut s.idx, |t, c| m.hit(t, c)),
-        many => entry_events(store, &pt, plan.occurrence, &mut s.idx, |t, c| {
-            many.iter().any(|m| m.hit(t, c))
+        [m] => entry_events(store, &pt, plan.occurrence, &mut s.idx, m.tags, |t, c| {
+            m.hit(t, c)
         }),
+        many => {
+            let mask = many.iter().fold(0, |a, m| a | m.tags);
+            entry_events(store, &pt, plan.occurrence, &mut s.idx, mask, |t, c| {
+                many.iter().any(|m| m.hit(t, c))
+            })
+        }
     }
     let (os, oe) = (obs_start as i64, obs_end as i64);
     s.idx.retain(|&(d, _)| {

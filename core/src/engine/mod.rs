@@ -43,6 +43,8 @@
 mod dataset;
 mod eval;
 mod plan;
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+mod scan;
 mod sets;
 
 use std::sync::Arc;
