@@ -4,7 +4,9 @@
 # The wasm build has its own target dir (target/wasm): its RUSTFLAGS (simd128) differ from the
 # host build's, and sharing target/ would make each side rebuild everything after the other.
 # Each output is staged under target/wasm and moved into place whole, so the explorer's dev
-# server never sees a half-written package and no partial output sits in the source tree.
+# server never sees a half-written package and no partial output sits in the source tree. The
+# staging holds a lock (flock on target/wasm/bindgen.lock): two builds at once take turns, and
+# the second finds the package up to date.
 
 .PHONY: setup-wasm wasm-pkg test-wasm bench-wasm
 
@@ -39,7 +41,8 @@ wasm-pkg: setup-wasm ## Build the wasm package: web-demo/src/wasm (web) and wasm
 	CARGO_PROFILE_WASM_RELEASE_STRIP=false CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-C target-feature=+simd128" \
 		cargo build -p cohorte-wasm --lib --target wasm32-unknown-unknown --profile wasm-release \
 		--target-dir $(WASM_TARGET_DIR)
-	@set -e; for out in web:$(WASM_WEB) nodejs:$(WASM_NODE); do \
+	@set -e; mkdir -p $(WASM_TARGET_DIR); exec 9>$(WASM_TARGET_DIR)/bindgen.lock; flock 9; \
+	for out in web:$(WASM_WEB) nodejs:$(WASM_NODE); do \
 		kind=$${out%%:*}; dir=$${out#*:}; tmp=$(WASM_TARGET_DIR)/bindgen-$$kind; \
 		if [ -f $$dir/cohorte_wasm_bg.wasm ] && [ $$dir/cohorte_wasm_bg.wasm -nt $(WASM_RAW) ]; then \
 			echo "$$dir is up to date"; continue; fi; \
