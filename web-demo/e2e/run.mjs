@@ -91,6 +91,122 @@ async function compareWithNative(page, label, expectedSteps) {
   return compareAttrition(page, label, steps, patients, expectedSteps);
 }
 
+// ==== cohort form: groups of criteria, code labels, survival outcome: begin ====
+// Every valid definition of fixtures/cohorts imported into the form with no part kept as raw
+// JSON and its document unchanged (version 1 read as version 2); one of them (an AT LEAST group)
+// run against the native engine. Then a cohort built as a user would: an ANY group holding an
+// event criterion and a nested ALL subgroup (an event criterion and an age criterion), its
+// attrition against the native engine, code chips with their labels, and a survival outcome
+// picked by code search, named by the survival card. `restore` is imported back at the end.
+const sortedKeys = (v) => (Array.isArray(v) ? v.map(sortedKeys) : v && typeof v === "object"
+  ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortedKeys(v[k])])) : v);
+async function importDefinition(page, name, buffer) {
+  await page.getByLabel("Import JSON").setInputFiles({ name, mimeType: "application/json", buffer });
+  await page.waitForFunction((n) => (document.querySelector("#status")?.textContent ?? "").includes(n), name, { timeout: 10_000 }).catch(() => {});
+}
+async function runCohort(page) {
+  await page.getByRole("button", { name: "Run cohort" }).click();
+  await page.waitForFunction(() => document.body.dataset.results !== "pending", null, { timeout: 120_000 });
+  return page.getAttribute("body", "data-results");
+}
+async function cohortFormSection(page, restore) {
+  const fixtures = join(root, "fixtures", "cohorts");
+  for (const dir of readdirSync(fixtures).sort()) {
+    const expected = JSON.parse(readFileSync(join(fixtures, dir, "expected.json"), "utf8"));
+    if (expected.errors) continue; // the invalid definitions
+    const text = readFileSync(join(fixtures, dir, "definition.json"));
+    await importDefinition(page, `${dir}.json`, text);
+    const loaded = (await page.textContent("#status")) ?? "";
+    const raw = await page.locator("#definition-form pre.raw").count();
+    const shown = JSON.parse((await page.textContent("#json")) ?? "null");
+    const file = JSON.parse(text.toString("utf8"));
+    const same = file.version === 1
+      ? shown.version === 2 && Array.isArray(shown.concept_sets) && !("concepts" in shown) && shown.inclusion[0].window.start === -365
+      : JSON.stringify(sortedKeys(shown)) === JSON.stringify(sortedKeys(file));
+    check(loaded.startsWith("Loaded") && raw === 0 && same, `fixture ${dir} loads into the form: ${loaded}; ${raw} part(s) kept as raw JSON; document ${same ? "unchanged" : "changed"}`);
+    if (dir.startsWith("05_")) {
+      check(await page.locator(".rule .group-at_least").count() === 1 && await page.locator(".rule .group-at_least > .criterion").count() === 3,
+        "fixture 05: the AT LEAST group is edited in the form with its 3 criteria");
+      const c07 = (await page.locator('.rule .chip[data-code="C07"] .chip-label').first().textContent()) ?? "";
+      check(/b[êe]ta/i.test(c07), `fixture 05: the chip of C07 shows its label (${c07})`);
+      check(await runCohort(page) === "ready", `fixture 05 evaluated (${await page.textContent("#status")})`);
+      await compareWithNative(page, "fixture-05", 4);
+    }
+  }
+
+  // a new cohort: metformin, then rule 1 = ANY of (T2D diagnosis, ALL of (statin twice, aged 60+))
+  await page.getByRole("button", { name: "New", exact: true }).click();
+  const entrySearch = page.locator("#entry-search-focus");
+  await entrySearch.pressSequentially("metformine", { delay: 20 });
+  await page.locator('[role=option][data-code="A10BA02"]').click();
+  const entryLabel = (await page.locator('.entry .chip[data-code="A10BA02"] .chip-label').textContent()) ?? "";
+  check(entryLabel === "metformine", `the entry chip shows "A10BA02 metformine" (${entryLabel})`);
+
+  await page.getByRole("button", { name: "+ group rule" }).click();
+  const rule = page.getByRole("group", { name: "rule 1", exact: true });
+  await rule.getByLabel("Rule 1 name").fill("diabetes, or statins at 60 or more");
+  await rule.getByLabel("Rule 1 name").press("Tab");
+  await rule.locator("select.criterion-form").first().selectOption("any");
+  check(await page.getByRole("group", { name: /^rule 1: ANY of/ }).count() === 1, "the group is switched to ANY and named so for assistive technologies");
+  await page.getByRole("button", { name: "add event criterion to rule 1", exact: true }).click();
+  const c1 = page.getByRole("group", { name: "rule 1, criterion 1", exact: true });
+  await c1.getByLabel("Event kind").selectOption("diagnosis");
+  const c1Search = c1.getByLabel("Add a ICD10 code", { exact: true });
+  await c1Search.pressSequentially("E11", { delay: 20 });
+  await page.waitForSelector('[role=option][data-code="E11"]');
+  await c1Search.press("ArrowDown");
+  await c1Search.press("Enter");
+  await c1.getByLabel("Window end (days)").fill("0");
+  await c1.getByLabel("Window end (days)").press("Tab");
+  const e11 = (await c1.locator('.chip[data-code="E11"]').textContent()) ?? "";
+  check(e11.includes("E11") && e11.includes("Diabète sucré de type 2"), `a picked code's chip shows its label: "${e11.replace("×", "").trim()}"`);
+
+  await page.getByRole("button", { name: "add subgroup to rule 1", exact: true }).click();
+  const c2 = page.getByRole("group", { name: "rule 1, criterion 2", exact: true });
+  await c2.locator("select.criterion-form").first().selectOption("all");
+  await page.getByRole("button", { name: "add event criterion to rule 1, criterion 2", exact: true }).click();
+  const c21 = page.getByRole("group", { name: "rule 1, criterion 2, criterion 1", exact: true });
+  await c21.getByLabel("Add a ATC code", { exact: true }).pressSequentially("statines", { delay: 20 });
+  await page.locator('[role=option][data-code="C10AA"]').click();
+  await c21.getByLabel("N", { exact: true }).fill("2");
+  await c21.getByLabel("N", { exact: true }).press("Tab");
+  await page.getByRole("button", { name: "add age / sex / place to rule 1, criterion 2", exact: true }).click();
+  const c22 = page.getByRole("group", { name: "rule 1, criterion 2, criterion 2", exact: true });
+  await c22.getByLabel("Age at least").fill("60");
+  await c22.getByLabel("Age at least").press("Tab");
+
+  const built = JSON.parse((await page.textContent("#json")) ?? "null");
+  const r1 = built?.inclusion?.[0] ?? {};
+  check(r1.name === "diabetes, or statins at 60 or more" && r1.any?.length === 2 && r1.any[0].event === "diagnosis"
+    && r1.any[1].all?.length === 2 && r1.any[1].all[0].count?.at_least === 2 && r1.any[1].all[1].demographics?.age?.min === 60,
+  `the JSON follows the form: ${JSON.stringify(r1)}`);
+  check(((await page.textContent("#python")) ?? "").includes('"any": ['), "the Python snippet follows the form");
+
+  // the survival outcome by code search: hospital stays for heart failure
+  await page.getByLabel("Outcome event").selectOption("stay");
+  const outSearch = page.locator("#outcome-search");
+  await outSearch.pressSequentially("insuffisance cardiaque", { delay: 20 });
+  await page.waitForSelector('#outcome-box [role=option][data-code="I50"]');
+  await page.locator('#outcome-box [role=option][data-code="I50"]').click();
+  const i50 = (await page.locator('#outcome-box .chip[data-code="I50"] .chip-label').textContent()) ?? "";
+  check(i50 === "Insuffisance cardiaque", `the outcome chip shows its label (${i50})`);
+  check(((await page.textContent("#python")) ?? "").includes('c.km([("stay", "ICD10", "I50")]'), "the Python snippet computes the picked outcome");
+
+  check(await runCohort(page) === "ready", `the grouped cohort evaluated (${await page.textContent("#status")})`);
+  await compareWithNative(page, "groups", 2);
+  const title = (await page.textContent("#survival h3")) ?? "";
+  check(title.includes("I50 Insuffisance cardiaque") && title.includes("hospital stay"), `the survival card names the outcome: ${title}`);
+  const atRisk = await page.locator("#survival .at-risk tbody tr").count();
+  check(await page.locator("#survival svg").count() > 0 && atRisk === 5, `the survival curve and its ${atRisk} numbers at risk are drawn`);
+  await page.locator("#definition-form").screenshot({ path: join(results, "explorer-form-groups.png") });
+
+  // back to death, and the earlier definition
+  await page.getByRole("button", { name: "death", exact: true }).click();
+  check(await page.getByLabel("Outcome event").inputValue() === "death", "the quick choice sets the outcome back to death");
+  await importDefinition(page, "restored.json", readFileSync(restore));
+}
+// ==== cohort form: groups of criteria, code labels, survival outcome: end ====
+
 const server = await serve(dist, 0);
 const origin = server.origin;
 const profile = mkdtempSync(join(tmpdir(), "cohorte-chromium-"));
@@ -261,6 +377,8 @@ try {
   await page.waitForFunction(() => document.querySelector("#status")?.textContent?.startsWith("Loaded"), null, { timeout: 10_000 }).catch(() => {});
   check((await page.locator(".def-name").inputValue()) === "My cohort" && await page.locator(".rule input.age-min").inputValue() === "40",
     "exported definition imported back into the form");
+
+  await cohortFormSection(page, await download.path());
 
   // ---- SNDS tables written by the native writer, opened through the file input ----
   const FILE_PATIENTS = 3000;

@@ -6,18 +6,15 @@ import {
   EngineError,
   K,
   type Aggregate,
-  type CodeHit,
   type FileBytes,
   type InitReply,
   type OpenDataFile,
-  type Outcome,
   type Results,
   type Summary,
-  type System,
 } from "./api";
 import { franceSvg, mapSvg } from "./map";
 import { dataPathologies, openMedic, pathologies, type Breakdown, type Group } from "./opendata";
-import type { EventType } from "./wasm/cohorte_wasm.js";
+import { migrated, mountOutcome, outcome, outcomeLabel, outcomePython, renderForm as renderDefinitionForm, type FormHost } from "./form";
 import "./style.css";
 
 // Definitions are JSON documents edited in place, so an imported or example definition keeps
@@ -42,8 +39,6 @@ function h<K extends keyof HTMLElementTagNameMap>(
   return el;
 }
 
-const EVENTS = ["dispensing", "diagnosis", "stay", "act", "ald"] as const;
-const SYSTEM_OF_EVENT: Record<string, System> = { dispensing: "ATC", diagnosis: "ICD10", stay: "ICD10", act: "CCAM", ald: "ICD10" };
 let info: InitReply | null = null;
 /** The data the cohorts run on: generated in the page or read from the files the user opened. */
 type Data = { kind: "synthetic"; patients: number; seed: number; years: number } | { kind: "files"; files: string[] };
@@ -61,81 +56,6 @@ function blankDefinition(): Json {
 }
 let def: Json = blankDefinition();
 
-function conceptSet(name: string): Json {
-  def.concept_sets ??= [];
-  let cs = def.concept_sets.find((c: Json) => c.name === name);
-  if (!cs) {
-    cs = { name, system: "ATC", codes: [] };
-    def.concept_sets.push(cs);
-  }
-  return cs;
-}
-function freshSetName(base: string): string {
-  const names = new Set((def.concept_sets ?? []).map((c: Json) => c.name));
-  let n = base;
-  for (let i = 2; names.has(n); i++) n = `${base} ${i}`;
-  return n;
-}
-
-// ---------- code search: a combobox with a listbox (WAI-ARIA combobox pattern) ----------
-function codePicker(label: string, system: () => System, onPick: (hit: CodeHit) => void, idHint: string): HTMLElement {
-  const id = `${idHint}-${++uid}`;
-  const input = h("input", {
-    id, type: "text", role: "combobox", "aria-autocomplete": "list", "aria-expanded": "false",
-    "aria-controls": `${id}-list`, autocomplete: "off", placeholder: "metformine, A10B, infarctus…", class: "code-search",
-  });
-  const list = h("ul", { id: `${id}-list`, role: "listbox", class: "listbox", "aria-label": `${label}: results` });
-  list.hidden = true;
-  let hits: CodeHit[] = [];
-  let active = -1;
-  let seq = 0;
-  const close = () => { list.hidden = true; input.setAttribute("aria-expanded", "false"); input.removeAttribute("aria-activedescendant"); active = -1; };
-  const highlight = (i: number) => {
-    active = i;
-    [...list.children].forEach((li, j) => li.setAttribute("aria-selected", String(j === i)));
-    if (i >= 0) { input.setAttribute("aria-activedescendant", `${id}-opt-${i}`); list.children[i]?.scrollIntoView({ block: "nearest" }); }
-  };
-  const pick = (i: number) => { const hit = hits[i]; if (!hit) return; onPick(hit); input.value = ""; close(); };
-  input.addEventListener("input", async () => {
-    const q = input.value.trim();
-    const mine = ++seq;
-    if (q.length < 2) { close(); return; }
-    const res = await engine.call("search", { system: system(), query: q, limit: 12 });
-    if (mine !== seq) return;
-    hits = res;
-    list.replaceChildren(...res.map((hit, i) => {
-      const li = h("li", { id: `${id}-opt-${i}`, role: "option", "aria-selected": "false", "data-code": hit.code },
-        h("code", { text: hit.code }), " ", hit.label);
-      li.addEventListener("mousedown", (e) => { e.preventDefault(); pick(i); });
-      return li;
-    }));
-    if (res.length === 0) list.replaceChildren(h("li", { class: "empty", text: "no code found" }));
-    list.hidden = false;
-    input.setAttribute("aria-expanded", "true");
-    highlight(-1);
-  });
-  input.addEventListener("keydown", (e) => {
-    if (list.hidden) return;
-    if (e.key === "ArrowDown") { e.preventDefault(); highlight(Math.min(active + 1, hits.length - 1)); }
-    else if (e.key === "ArrowUp") { e.preventDefault(); highlight(Math.max(active - 1, 0)); }
-    else if (e.key === "Enter") { e.preventDefault(); pick(active >= 0 ? active : 0); }
-    else if (e.key === "Escape") close();
-  });
-  input.addEventListener("blur", close);
-  return h("div", { class: "picker" }, h("label", { for: id, text: label }), input, list);
-}
-
-function codeChips(cs: Json): HTMLElement {
-  const ul = h("ul", { class: "chips", "aria-label": `codes of ${cs.name}` });
-  for (const code of cs.codes as string[]) {
-    const rm = h("button", { type: "button", class: "chip-x", "aria-label": `remove ${code}`, text: "×" });
-    rm.addEventListener("click", () => { cs.codes = cs.codes.filter((c: string) => c !== code); renderForm(); });
-    ul.append(h("li", { class: "chip" }, h("code", { text: code }), rm));
-  }
-  if (cs.codes.length === 0) ul.append(h("li", { class: "hint", text: "no code yet" }));
-  return ul;
-}
-
 function select(label: string, options: [string, string][], value: string, onChange: (v: string) => void, cls = ""): HTMLElement {
   const id = `sel-${++uid}`;
   const s = h("select", { id, class: cls });
@@ -143,117 +63,16 @@ function select(label: string, options: [string, string][], value: string, onCha
   s.addEventListener("change", () => onChange(s.value));
   return h("div", { class: "field" }, h("label", { for: id, text: label }), s);
 }
-function numberField(label: string, value: number | undefined, onChange: (v: number | undefined) => void, cls = ""): HTMLElement {
-  const id = `num-${++uid}`;
-  const i = h("input", { id, type: "number", class: cls, value: value === undefined ? "" : String(value) });
-  i.addEventListener("change", () => onChange(i.value === "" ? undefined : Number(i.value)));
-  return h("div", { class: "field" }, h("label", { for: id, text: label }), i);
-}
-function textField(label: string, value: string, onChange: (v: string) => void, cls = ""): HTMLElement {
-  const id = `txt-${++uid}`;
-  const i = h("input", { id, type: "text", class: cls, value });
-  i.addEventListener("change", () => onChange(i.value));
-  return h("div", { class: "field" }, h("label", { for: id, text: label }), i);
-}
 
-// ---------- the cohort form ----------
+// ---------- the cohort form (src/form.ts) ----------
+const formHost: FormHost = {
+  engine,
+  changed: () => renderSnippet(),
+  departements: () => info?.departements ?? [],
+  regions: () => info?.regions ?? [],
+};
 function renderForm(): void {
-  const form = $("definition-form");
-  form.replaceChildren();
-  form.append(textField("Cohort name", def.name ?? "", (v) => { def.name = v; renderSnippet(); }, "def-name"));
-
-  const ev = def.entry.events[0];
-  const entrySet = conceptSet(ev.concept_set);
-  const entry = h("fieldset", { class: "entry" }, h("legend", { text: "Entry event" }));
-  entry.append(
-    select("Event kind", EVENTS.map((e) => [e, e]), ev.event, (v) => { ev.event = v; entrySet.system = SYSTEM_OF_EVENT[v]; renderForm(); }, "entry-kind"),
-    select("Occurrence", [["first", "first ever"], ["all", "all"], ["last", "last"]], def.entry.occurrence ?? "first", (v) => { def.entry.occurrence = v; renderSnippet(); }),
-    numberField("Prior observation (days)", def.entry.prior_observation, (v) => { def.entry.prior_observation = v; renderSnippet(); }),
-    h("p", { class: "hint", text: `Concept set “${entrySet.name}” (${entrySet.system}): each code with its descendants.` }),
-    codeChips(entrySet),
-    codePicker(`Add a ${entrySet.system} code`, () => entrySet.system as System, (hit) => {
-      if (!entrySet.codes.includes(hit.code)) entrySet.codes.push(hit.code);
-      renderForm();
-      $<HTMLInputElement>("entry-search-focus").focus();
-    }, "entry-code"),
-  );
-  // keep focus in the entry search after a pick, so several codes can be added from the keyboard
-  const entryInput = entry.querySelector("input.code-search");
-  if (entryInput) entryInput.id = "entry-search-focus";
-  entry.querySelector(".picker label")?.setAttribute("for", "entry-search-focus");
-  form.append(entry);
-
-  const rules = h("fieldset", { class: "rules" }, h("legend", { text: "Inclusion rules" }));
-  (def.inclusion ?? []).forEach((rule: Json, i: number) => rules.append(ruleEditor(rule, i)));
-  const add = (label: string, make: () => Json, cls: string) => {
-    const b = h("button", { type: "button", class: cls, text: label });
-    b.addEventListener("click", () => { def.inclusion ??= []; def.inclusion.push(make()); renderForm(); });
-    return b;
-  };
-  rules.append(h("div", { class: "row" },
-    add("+ age rule", () => ({ name: "aged 18 or more", demographics: { age: { min: 18 } } }), "add-age"),
-    add("+ sex rule", () => ({ name: "women", demographics: { sex: "female" } }), "add-sex"),
-    add("+ event rule", () => {
-      const name = freshSetName("criterion");
-      def.concept_sets.push({ name, system: "ATC", codes: [] });
-      return { name: `has ${name}`, event: "dispensing", concept_set: name, window: { start: -365, end: -1 }, count: { at_least: 1 } };
-    }, "add-event"),
-  ));
-  form.append(rules);
-
-  const exit = def.exit ?? { type: "end_of_observation" };
-  const exitBox = h("fieldset", {}, h("legend", { text: "Exit" }));
-  exitBox.append(select("Exit", [["end_of_observation", "end of observation"], ["fixed", "fixed offset from index"], ["drug_exposure", "end of continuous drug exposure"], ["death", "death"]],
-    exit.type, (v) => {
-      if (v === "end_of_observation") delete def.exit;
-      else if (v === "fixed") def.exit = { type: "fixed", days: 365 };
-      else if (v === "drug_exposure") def.exit = { type: "drug_exposure", concept_set: def.entry.events[0].concept_set, gap: 30 };
-      else def.exit = { type: v };
-      renderForm();
-    }));
-  if (exit.type === "fixed") exitBox.append(numberField("Days after index", exit.days, (v) => { exit.days = v ?? 0; renderSnippet(); }));
-  if (exit.type === "drug_exposure") exitBox.append(numberField("Allowed gap (days)", exit.gap, (v) => { exit.gap = v ?? 0; renderSnippet(); }));
-  form.append(exitBox);
-  renderSnippet();
-}
-
-function ruleEditor(rule: Json, i: number): HTMLElement {
-  const box = h("div", { class: "rule", role: "group", "aria-label": `rule ${i + 1}` });
-  const rm = h("button", { type: "button", class: "remove-rule", "aria-label": `remove rule ${i + 1}`, text: "Remove" });
-  rm.addEventListener("click", () => { def.inclusion.splice(i, 1); renderForm(); });
-  box.append(h("div", { class: "row" }, textField(`Rule ${i + 1} name`, rule.name ?? "", (v) => { rule.name = v; renderSnippet(); }), rm));
-  if (rule.demographics?.age) {
-    const age = rule.demographics.age;
-    box.append(h("div", { class: "row" },
-      numberField("Age at least", age.min, (v) => {
-        if (v === undefined) delete age.min; else age.min = v;
-        // a name the form wrote follows the value; a name the user wrote is kept
-        if (/^aged \d+ or more$/.test(rule.name ?? "") && v !== undefined) { rule.name = `aged ${v} or more`; renderForm(); } else renderSnippet();
-      }, "age-min"),
-      numberField("Age at most", age.max, (v) => { if (v === undefined) delete age.max; else age.max = v; renderSnippet(); }, "age-max")));
-  } else if (rule.demographics?.sex) {
-    box.append(select("Sex", [["female", "female"], ["male", "male"]], rule.demographics.sex, (v) => { rule.demographics.sex = v; renderSnippet(); }));
-  } else if (rule.event && rule.concept_set) {
-    const cs = conceptSet(rule.concept_set);
-    rule.window ??= {};
-    rule.count ??= { at_least: 1 };
-    box.append(h("div", { class: "row" },
-      select("Event kind", EVENTS.map((e) => [e, e]), rule.event, (v) => { rule.event = v; cs.system = SYSTEM_OF_EVENT[v]; renderForm(); }),
-      numberField("Window start (days)", rule.window.start, (v) => { rule.window.start = v; renderSnippet(); }),
-      numberField("Window end (days)", rule.window.end, (v) => { rule.window.end = v; renderSnippet(); })));
-    const countKey = Object.keys(rule.count)[0] ?? "at_least";
-    box.append(h("div", { class: "row" },
-      select("Count", [["at_least", "at least"], ["at_most", "at most"], ["exactly", "exactly"]], countKey, (v) => { const n = rule.count[countKey]; rule.count = { [v]: n }; renderSnippet(); }),
-      numberField("N", rule.count[countKey], (v) => { rule.count[countKey] = v ?? 0; renderSnippet(); })));
-    box.append(codeChips(cs), codePicker(`Add a ${cs.system} code`, () => cs.system as System, (hit) => {
-      if (!cs.codes.includes(hit.code)) cs.codes.push(hit.code);
-      renderForm();
-    }, "rule-code"));
-  } else {
-    box.append(h("pre", { class: "raw", text: JSON.stringify(rule, null, 1) }),
-      h("p", { class: "hint", text: "Kept as written (edit it in the JSON file)." }));
-  }
-  return box;
+  renderDefinitionForm($("definition-form"), def, formHost);
 }
 
 // ---------- JSON import / export and the Python snippet ----------
@@ -276,14 +95,15 @@ function renderSnippet(): void {
   const load = data?.kind === "files"
     ? `# the folder holding ${data.files.join(", ")}\nds = cohorte.read("path/to/folder")\n`
     : `ds = cohorte.synthetic(patients=${p.patients}, seed=${p.seed}, years=${p.years})\n`;
-  $("python").textContent = `import cohorte\n\n${load}c = ds.cohort(${py(def)})\nprint(c.attrition())\n`;
+  $("python").textContent = `import cohorte\n\n${load}c = ds.cohort(${py(def)})\nprint(c.attrition())\nprint(c.km(${outcomePython()}, times=[0, 90, 180, 365, 730]).at_risk)\n`;
   $("json").textContent = JSON.stringify(def, null, 2);
 }
 function loadDefinition(text: string, source: string): void {
   try {
     const parsed = JSON.parse(text) as Json;
-    if (!parsed?.entry?.events?.[0]?.concept_set) throw new Error("entry.events[0].concept_set: expected a concept set name");
-    def = parsed;
+    if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) throw new Error("expected a cohort definition (a JSON object)");
+    if (!Array.isArray(parsed.entry?.events)) throw new Error("entry.events: expected the list of entry events");
+    def = migrated(parsed);
     renderForm();
     status(`Loaded ${source}.`);
   } catch (e) {
@@ -419,16 +239,6 @@ function status(text: string, error = false): void {
   const s = $("status");
   s.textContent = text;
   s.classList.toggle("error", error);
-}
-function outcome(): Outcome {
-  const v = $<HTMLSelectElement>("outcome").value;
-  if (v === "death") return "death";
-  const [event, system, code] = v.split(":") as [EventType, string, string];
-  return [{ event, system, code }];
-}
-function outcomeLabel(): string {
-  const s = $<HTMLSelectElement>("outcome");
-  return s.options[s.selectedIndex]?.text ?? "";
 }
 
 /** An error as the page shows it: the core's code, then its message. */
@@ -627,6 +437,7 @@ async function run(): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  mountOutcome(formHost);
   renderForm();
   $("generate").addEventListener("click", () => void generate());
   $<HTMLInputElement>("snds-files").addEventListener("change", (e) => {
