@@ -1,7 +1,8 @@
 // Accessibility, screen sizes and offline use of the built explorer, in Debian's Chromium:
 //  1. axe-core (from node_modules, injected into the page: never fetched) finds no serious or
 //     critical violation, colour contrast included, at load, after a generation, with the code
-//     search's list open, with the results of a cohort and of open-data files shown (every
+//     search's list open, with a code search that finds nothing (said in a live region outside
+//     the list, as the number of results is), with the results of a cohort and of open-data files shown (every
 //     <details> opened), and with results on the phone;
 //  2. keyboard only (no mouse call): skip link, Patients, Generate, the entry code search
 //     ("metformine", ArrowDown, Enter), Run cohort, the attrition table; every focus stop is
@@ -124,6 +125,22 @@ try {
     await page.locator("#entry-search-focus").fill("metformine");
     await page.waitForSelector('[role=option][data-code="A10BA02"]');
     await axe(page, "with the list of codes open");
+    // a search that finds nothing: said outside the list (a live region), the list closed
+    await page.locator("#entry-search-focus").fill("zzzzqq");
+    await page.waitForFunction(() => /zzzzqq/.test(document.getElementById("entry-search-focus-status")?.textContent ?? ""), null, { timeout: 10_000 }).catch(() => {});
+    const none = await page.evaluate(() => {
+      const s = document.getElementById("entry-search-focus-status");
+      const r = s?.getBoundingClientRect();
+      return { text: s?.textContent ?? "", live: s?.getAttribute("role") === "status", inList: s?.closest("[role=listbox]") !== null,
+        visible: Boolean(r && r.width > 1 && r.height > 1), expanded: document.getElementById("entry-search-focus")?.getAttribute("aria-expanded") };
+    });
+    check(none.text === "no code found for “zzzzqq”" && none.live && !none.inList && none.visible && none.expanded === "false",
+      `a search that finds nothing says so in a live region outside the list: "${none.text}" (role=status ${none.live}, in the list ${none.inList}, visible ${none.visible}, expanded ${none.expanded})`);
+    await axe(page, "with a code search that finds nothing");
+    await page.locator("#entry-search-focus").fill("metformine");
+    await page.waitForSelector('[role=option][data-code="A10BA02"]');
+    const count = (await page.textContent("#entry-search-focus-status")) ?? "";
+    check(/^\d+ codes? found for “metformine”$/.test(count), `the number of results is announced: "${count}"`);
     await page.locator("#entry-search-focus").fill("");
     // the first example of the library, as a user would run it first
     await page.getByRole("button", { name: "Load example" }).click();

@@ -134,6 +134,16 @@ async function cohortFormSection(page, restore) {
     }
   }
 
+  // the labels of an imported definition's codes, from the core's referential: a code, a prefix
+  // that is not itself a code, a code the referential does not have
+  const labelled = { version: 2, name: "labels", concept_sets: [{ name: "drugs", system: "ATC", codes: ["A10BA02", "A10BA0", "Z99ZZ99"] }],
+    entry: { events: [{ event: "dispensing", concept_set: "drugs" }] } };
+  await importDefinition(page, "labels.json", Buffer.from(JSON.stringify(labelled)));
+  await page.waitForFunction(() => [...document.querySelectorAll(".entry .chip .chip-label")].every((s) => s.textContent), null, { timeout: 10_000 }).catch(() => {});
+  const chipLabels = await page.$$eval(".entry .chip", (cs) => cs.map((c) => `${c.getAttribute("data-code")}: ${c.querySelector(".chip-label")?.textContent ?? ""}`));
+  check(JSON.stringify(chipLabels) === JSON.stringify(["A10BA02: metformine", "A10BA0: codes under A10BA0", "Z99ZZ99: not in the referential"]),
+    `an imported definition's chips get their labels from the referential: ${chipLabels.join("; ")}`);
+
   // a new cohort: metformin, then rule 1 = ANY of (T2D diagnosis, ALL of (statin twice, aged 60+))
   await page.getByRole("button", { name: "New", exact: true }).click();
   const entrySearch = page.locator("#entry-search-focus");
@@ -200,9 +210,17 @@ async function cohortFormSection(page, restore) {
   check(await page.locator("#survival svg").count() > 0 && atRisk === 5, `the survival curve and its ${atRisk} numbers at risk are drawn`);
   await page.locator("#definition-form").screenshot({ path: join(results, "explorer-form-groups.png") });
 
-  // back to death, and the earlier definition
+  // back to death: the survival card, drawn for I50, says its outcome changed until it is run
+  // again (or the outcome set back to the one it was drawn for); then the earlier definition
   await page.getByRole("button", { name: "death", exact: true }).click();
   check(await page.getByLabel("Outcome event").inputValue() === "death", "the quick choice sets the outcome back to death");
+  const staleTitle = (await page.textContent("#survival h3")) ?? "";
+  check(await page.locator("#survival-stale").isVisible() && staleTitle === title && await page.locator("#survival[data-stale]").count() === 1,
+    `a changed outcome marks the survival card stale: "${await page.textContent("#survival-stale")}" under "${staleTitle}"`);
+  await page.getByRole("button", { name: "heart failure stay (I50)", exact: true }).click();
+  check(await page.locator("#survival-stale").isHidden() && await page.locator("#survival[data-stale]").count() === 0,
+    "the outcome set back to the one of the run: the survival card is current again");
+  await page.getByRole("button", { name: "death", exact: true }).click();
   await importDefinition(page, "restored.json", readFileSync(restore));
 }
 // ==== cohort form: groups of criteria, code labels, survival outcome: end ====
@@ -279,6 +297,32 @@ try {
   for (const id of ["attrition", "pyramid", "map", "months", "table1", "survival"]) {
     check(await page.locator(`#${id}`).count() === 1, `result card #${id} shown`);
   }
+  // the tables of the pyramid and of the index dates: the chart's numbers, masked cells marked
+  {
+    const final = steps[steps.length - 1]?.persons ?? 0;
+    const pyr = await page.$$eval("#pyramid details.numbers .pyramid-table tbody tr", (trs) => trs.map((tr) => [...tr.children].slice(1)
+      .map((c) => (c.querySelector(".masked") ? null : Number((c.textContent ?? "").replace(/[^\d]/g, ""))))));
+    const chartTexts = await page.$$eval("#pyramid svg text", (ts) => ts.map((t) => t.textContent ?? ""));
+    const hiddenLabels = chartTexts.filter((t) => t === "< 10").length;
+    const tableBands = await page.$$eval("#pyramid .pyramid-table tbody th", (ths) => ths.map((th) => (th.textContent ?? "").trim()));
+    const missing = tableBands.filter((b) => !chartTexts.includes(b));
+    const pyrCells = pyr.flat();
+    const pyrMasked = pyrCells.filter((v) => v === null).length;
+    const pyrShown = pyrCells.reduce((a, v) => a + (v ?? 0), 0);
+    check(await page.locator("#pyramid details.numbers:not([open]) summary", { hasText: "Table of ages and sexes" }).count() === 1,
+      "the pyramid's numbers are in a folded table under it");
+    check(pyr.length >= 10 && pyr.every((r) => r.length === 2) && missing.length === 0 && pyrMasked === hiddenLabels,
+      `the pyramid's table: ${pyr.length} age bands × 2 sexes, the chart's bands${missing.length ? ` (not in the chart: ${missing.join(", ")})` : ""}; ${pyrMasked} cell(s) masked, as many as the chart's “< 10” labels (${hiddenLabels})`);
+    check(pyrMasked === 0 ? pyrShown === final : pyrShown <= final,
+      `the pyramid's table adds up to the cohort's persons: ${pyrShown} shown + ${pyrMasked} masked cell(s), ${final} persons in the attrition`);
+    const months = await page.$$eval("#months details.numbers .months-table tbody tr", (trs) => trs.map((tr) => ({
+      month: (tr.children[0]?.textContent ?? "").trim(), masked: tr.children[1]?.querySelector(".masked") !== null,
+      n: Number((tr.children[1]?.textContent ?? "").replace(/[^\d]/g, "")) })));
+    const monthsShown = months.reduce((a, m) => a + (m.masked ? 0 : m.n), 0);
+    const monthsMasked = months.filter((m) => m.masked).length;
+    check(months.length >= 12 && months.every((m) => /^\d{4}-\d{2}$/.test(m.month)) && (monthsMasked === 0 ? monthsShown === final : monthsShown <= final),
+      `the index dates' table: ${months.length} months (${months[0]?.month}..${months[months.length - 1]?.month}), ${monthsShown} persons shown + ${monthsMasked} masked cell(s), ${final} in the attrition`);
+  }
   const maskedCells = await page.locator(".masked").count();
   check(maskedCells === 0 || await page.locator("details.why summary", { hasText: "Why is this hidden?" }).count() === 1,
     `${maskedCells} masked cell(s), with the "why is this hidden?" note`);
@@ -325,9 +369,11 @@ try {
         code: (tr.children[0]?.textContent ?? "").trim().split(" ")[0], text: (tr.children[1]?.textContent ?? "").trim(),
         masked: tr.children[1]?.querySelector(".masked") !== null,
       })));
-      const fromTable = new Map(rows.map((r) => [r.code, r.masked ? "masked" : digits(r.text)]));
+      // a lower bound ("≥ n", a sum including cells masked at source) kept as such on both sides
+      const value = (t) => `${t.trim().startsWith("≥") ? "≥ " : ""}${digits(t)}`;
+      const fromTable = new Map(rows.map((r) => [r.code, r.masked ? "masked" : value(r.text)]));
       const fromMap = (s) => (!s ? "no shape" : s.masked ? (s.title.endsWith(`: ${maskedText}`) ? "masked" : `masked, titled ${s.title}`)
-        : s.title.endsWith(`: ${absentText}`) ? "absent" : digits(s.title.slice(s.title.lastIndexOf(": ") + 2)));
+        : s.title.endsWith(`: ${absentText}`) ? "absent" : value(s.title.slice(s.title.lastIndexOf(": ") + 2)));
       for (const code of Object.keys(OVERSEAS)) {
         const want = fromTable.get(code) ?? "absent";
         const got = fromMap(byDept.get(code));
@@ -344,19 +390,29 @@ try {
     console.log(`     cohort map, overseas: ${Object.keys(OVERSEAS).map((c) => `${c} ${cohortMap.fromMap(c)}`).join(", ")}`);
     await page.locator("#map svg.france").screenshot({ path: join(results, "map.png") });
 
-    // a Data pathologies file written here: overseas rows (973 masked at source), Corsica, Rhône
+    // a Data pathologies file written here, each département given by sex: overseas rows (973
+    // masked at source for both sexes), Corsica (2A masked), Rhône (women masked, men shown: the
+    // sum is a lower bound), and the national total
     const header = "annee;patho_niv1;patho_niv2;patho_niv3;top;cla_age_5;sexe;region;dept;Ntop;Npop;prev;niveau_prioritaire;libelle_classe_age;libelle_sexe;tri";
-    const dpRows = [["1", "971", "31250", "383559", "8,147"], ["2", "972", "28410", "360749", "7,875"], ["3", "973", "", "286618", ""],
-      ["4", "974", "84920", "871157", "9,748"], ["6", "976", "12480", "256518", "4,865"], ["84", "69", "98120", "1883437", "5,210"],
-      ["94", "2A", "", "160814", ""], ["94", "2B", "9870", "182258", "5,415"], ["99", "999", "4170230", "68010500", "6,132"]]
-      .map(([reg, dept, ntop, npop, prev], i) => `2022;Diabete;Diabete;;SUP_DIAB;tsage;9;${reg};${dept};${ntop};${npop};${prev};1,2,3;tous ages;tous sexes;${i + 1}`);
+    const dpRows = [["1", "971", ["15000", "16250"], ["180000", "203559"]], ["2", "972", ["13400", "15010"], ["170000", "190749"]],
+      ["3", "973", ["", ""], ["140000", "146618"]], ["4", "974", ["40000", "44920"], ["420000", "451157"]],
+      ["6", "976", ["6000", "6480"], ["125000", "131518"]], ["84", "69", ["98120", ""], ["910000", "973437"]],
+      ["94", "2A", ["", ""], ["78000", "82814"]], ["94", "2B", ["4800", "5070"], ["88000", "94258"]]]
+      .flatMap(([reg, dept, ntop, npop]) => [1, 2].map((sex) => [reg, dept, sex, ntop[sex - 1], npop[sex - 1]]))
+      .concat([["99", "999", 9, "4170230", "68010500"]])
+      .map(([reg, dept, sex, ntop, npop], i) => `2022;Diabete;Diabete;;SUP_DIAB;tsage;${sex};${reg};${dept};${ntop};${npop};;1,2,3;tous ages;${sex === 9 ? "tous sexes" : sex === 1 ? "hommes" : "femmes"};${i + 1}`);
     await page.getByLabel(/Open an Open Medic/).setInputFiles([{ name: "effectifs_outre-mer.csv", mimeType: "text/csv", buffer: Buffer.from([header, ...dpRows, ""].join("\n"), "latin1") }]);
     await page.waitForFunction(() => /effectifs_outre-mer.csv: Data pathologies|could not be read/.test(document.querySelector("#od-status")?.textContent ?? ""), null, { timeout: 30_000 });
     check(await page.getAttribute("body", "data-opendata") === "ready", `Data pathologies file with overseas rows read (${await page.textContent("#od-status")})`);
     const odMap = await checkMap("open-data map", 'section[data-dim="dept-map"] > svg.france', 'section[data-dim="dept-map"] .od-dept', "masked at source", "not in the file");
-    const want = { 971: "31250", 972: "28410", 973: "masked", 974: "84920", 976: "12480", "2A": "masked", "2B": "9870" };
+    const want = { 971: "31250", 972: "28410", 973: "masked", 974: "84920", 976: "12480", 69: "≥ 98120", "2A": "masked", "2B": "9870" };
     const got = Object.fromEntries(Object.keys(want).map((c) => [c, odMap.fromMap(c)]));
     check(JSON.stringify(got) === JSON.stringify(want), `open-data map: the file's values on the shapes (${JSON.stringify(got)})`);
+    const rhone = await page.$eval('section[data-dim="dept-map"] > svg.france path[data-dept="69"]', (p) => ({
+      title: p.querySelector("title")?.textContent ?? "", masked: p.getAttribute("data-masked"), atLeast: p.getAttribute("data-at-least") }));
+    const rhoneRow = ((await page.locator('section[data-dim="dept-map"] .od-dept tbody tr').filter({ has: page.locator("th", { hasText: /^69 / }) }).textContent()) ?? "").trim();
+    check(rhone.title === "69 Rhône: ≥ 98,120" && rhone.masked === null && rhone.atLeast === "true" && rhoneRow.includes("≥ 98,120"),
+      `open-data map: a département with one cell masked at source is titled as a lower bound, as in the table (${rhone.title}; table row ${rhoneRow})`);
     await page.locator('section[data-dim="dept-map"] > svg.france').screenshot({ path: join(results, "map-opendata.png") });
 
     // the sample of fixtures/opendata, without overseas rows: its map agrees with its table too
@@ -395,6 +451,8 @@ try {
   await page.getByRole("button", { name: "Run cohort" }).click();
   await page.waitForFunction(() => document.body.dataset.results !== "pending", null, { timeout: 120_000 });
   check(await page.getAttribute("body", "data-results") === "ready", `cohort evaluated on the opened files (${await page.textContent("#status")})`);
+  check(((await page.textContent("#survival h3")) ?? "").includes("(death)") && await page.locator("#survival-stale").isHidden(),
+    `run again, the survival card names the outcome now chosen: ${await page.textContent("#survival h3")}`);
   const filesDef = join(results, "e2e-definition-files.json");
   writeFileSync(filesDef, (await page.textContent("#json")) ?? "");
   const nativeFiles = spawnSync("cargo", ["run", "--release", "-q", "-p", "cohorte-wasm", "--example", "cohort_files", "--",
@@ -435,7 +493,8 @@ try {
   const d2a = page.locator(".od-dept tbody tr", { hasText: "2A" });
   check(await d2a.locator(".masked").count() === 1 && ((await d2a.textContent()) ?? "").includes("masked at source"),
     "Data pathologies: département 2A is marked masked at source");
-  check(await page.locator('svg.france path[data-dept="2A"][data-masked="true"]').count() === 1, "the map hatches 2A (masked at source)");
+  check(await page.locator('#opendata-results section[data-dim="dept-map"] svg.france path[data-dept="2A"][data-masked="true"]').count() === 1,
+    "the open-data map hatches 2A (masked at source)");
   check(await page.locator("details.why-source summary", { hasText: "Why are cells empty?" }).count() === 1, "masked cells are explained");
   await page.locator("#opendata-results").screenshot({ path: join(results, "explorer-opendata.png") });
 

@@ -55,7 +55,19 @@ export type Request =
   | { id: number; type: "openFiles"; files: FileBytes[] }
   | { id: number; type: "openData"; file: FileBytes }
   | { id: number; type: "search"; system: System; query: string; limit: number }
+  | { id: number; type: "labels"; system: string; codes: string[] }
   | { id: number; type: "run"; definition: object; outcome: Outcome };
+
+/**
+ * The label of one code from the core's referential (`codeLabel`): `label` when the code is in
+ * it, else `under` tells whether codes of the referential start with it (a prefix, such as
+ * `A10BA0`, read as the codes under it).
+ */
+export interface CodeLabel {
+  code: string;
+  label: string | null;
+  under: boolean;
+}
 
 export interface InitReply {
   version: string;
@@ -73,6 +85,7 @@ export type Reply =
   | { id: number; ok: true; type: "openFiles"; value: { summary: Summary; millis: number; files: string[] } }
   | { id: number; ok: true; type: "openData"; value: OpenDataFile }
   | { id: number; ok: true; type: "search"; value: CodeHit[] }
+  | { id: number; ok: true; type: "labels"; value: CodeLabel[] }
   | { id: number; ok: true; type: "run"; value: Results }
   | { id: number; ok: false; code: EngineErrorCode; message: string; problems?: Problem[] }
   /** Progress of a long request: `done` of `total` units (patients). */

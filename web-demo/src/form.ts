@@ -115,6 +115,8 @@ const accepts = (event: string, system: unknown) => (SYSTEMS_OF_EVENT[event] ?? 
 
 const labels = new Map<string, string>();
 const pending = new Map<string, Promise<string>>();
+/** Codes waiting for their label, by system: looked up together, in one request per system. */
+const queued = new Map<string, Map<string, (label: string) => void>>();
 function remember(system: string, hit: CodeHit): void {
   labels.set(`${canonSystem(system)}:${hit.code}`, hit.label);
 }
@@ -122,23 +124,41 @@ function remember(system: string, hit: CodeHit): void {
 function cachedLabel(system: string, code: string): string | undefined {
   return labels.get(`${canonSystem(system)}:${normCode(code)}`);
 }
+/** Ask the worker for the labels of the queued codes, one request per system. */
+function lookUpQueued(): void {
+  const batches = [...queued.entries()];
+  queued.clear();
+  for (const [system, waiting] of batches) {
+    const settle = (found: Map<string, string>) => {
+      for (const [code, resolve] of waiting) {
+        const label = found.get(code) ?? "";
+        labels.set(`${system}:${code}`, label);
+        resolve(label);
+      }
+    };
+    host.engine.call("labels", { system, codes: [...waiting.keys()] }).then(
+      (res) => settle(new Map(res.map((r) => [r.code, r.label ?? (r.under ? `codes under ${r.code}` : "")]))),
+      () => settle(new Map()));
+  }
+}
 /**
- * The label of a code, looked up once by the worker's search (the exact code ranks first); a
- * prefix that is not itself in the referential reads as the codes under it.
+ * The label of a code, looked up once in the core's referential (the codes asked for together
+ * go in one request); a prefix that is not itself in the referential reads as the codes under it.
  */
 function codeLabel(system: string, code: string): Promise<string> {
+  const sys = canonSystem(system);
   const c = normCode(code);
-  const k = `${canonSystem(system)}:${c}`;
+  const k = `${sys}:${c}`;
   const known = labels.get(k);
   if (known !== undefined) return Promise.resolve(known);
   let p = pending.get(k);
   if (!p) {
-    p = host.engine.call("search", { system: canonSystem(system) as System, query: c, limit: 1 }).then((hits) => {
-      const hit = hits[0];
-      const label = hit?.code === c ? hit.label : hit?.code.startsWith(c) ? `codes under ${c}` : "";
-      labels.set(k, label);
-      return label;
-    }, () => "").finally(() => pending.delete(k));
+    p = new Promise<string>((resolve) => {
+      if (queued.size === 0) queueMicrotask(lookUpQueued);
+      let waiting = queued.get(sys);
+      if (!waiting) { waiting = new Map(); queued.set(sys, waiting); }
+      waiting.set(c, resolve);
+    }).finally(() => pending.delete(k));
     pending.set(k, p);
   }
   return p;
@@ -158,8 +178,13 @@ function labelSpan(system: string, code: string): HTMLElement {
 
 // ---------- search combobox with a listbox (WAI-ARIA combobox pattern) ----------
 interface Hit { code: string; label: string }
+/**
+ * A search field with its list of results. Outside the list, a polite live region says how many
+ * results there are, or that the search found nothing ("no code found for “xyz”"); `noun` is
+ * what is searched, singular and plural.
+ */
 function picker(label: string, search: (q: string) => Promise<Hit[]>, onPick: (hit: Hit) => void,
-  o: Opts & { id?: string; placeholder?: string; minChars?: number }): HTMLElement {
+  o: Opts & { id?: string; placeholder?: string; minChars?: number; noun?: [string, string] }): HTMLElement {
   const id = o.id ?? `f-pick-${++uid}`;
   const input = h("input", {
     id, type: "text", role: "combobox", "aria-autocomplete": "list", "aria-expanded": "false", "data-key": o.key,
@@ -167,10 +192,14 @@ function picker(label: string, search: (q: string) => Promise<Hit[]>, onPick: (h
   });
   const list = h("ul", { id: `${id}-list`, role: "listbox", class: "listbox", "aria-label": `${label}: results` });
   list.hidden = true;
+  const [one, many] = o.noun ?? ["code", "codes"];
+  const found = h("p", { id: `${id}-status`, role: "status", class: "search-status" });
+  const say = (text: string, none = false) => { found.textContent = text; found.classList.toggle("none", none); };
   let hits: Hit[] = [];
   let active = -1;
   let seq = 0;
-  const close = () => { list.hidden = true; input.setAttribute("aria-expanded", "false"); input.removeAttribute("aria-activedescendant"); active = -1; };
+  const hide = () => { list.hidden = true; input.setAttribute("aria-expanded", "false"); input.removeAttribute("aria-activedescendant"); active = -1; };
+  const close = () => { hide(); say(""); };
   const highlight = (i: number) => {
     active = i;
     [...list.children].forEach((li, j) => li.setAttribute("aria-selected", String(j === i)));
@@ -184,13 +213,19 @@ function picker(label: string, search: (q: string) => Promise<Hit[]>, onPick: (h
     const res = await search(q);
     if (mine !== seq) return;
     hits = res;
+    if (res.length === 0) {
+      list.replaceChildren();
+      hide();
+      say(`no ${one} found for “${q}”`, true);
+      return;
+    }
+    say(`${res.length} ${res.length === 1 ? one : many} found for “${q}”`);
     list.replaceChildren(...res.map((hit, i) => {
       const li = h("li", { id: `${id}-opt-${i}`, role: "option", "aria-selected": "false", "data-code": hit.code },
         h("code", { text: hit.code }), " ", hit.label);
       li.addEventListener("mousedown", (e) => { e.preventDefault(); pick(i); });
       return li;
     }));
-    if (res.length === 0) list.replaceChildren(h("li", { class: "empty", text: "nothing found" }));
     list.hidden = false;
     input.setAttribute("aria-expanded", "true");
     highlight(-1);
@@ -203,7 +238,7 @@ function picker(label: string, search: (q: string) => Promise<Hit[]>, onPick: (h
     else if (e.key === "Escape") close();
   });
   input.addEventListener("blur", close);
-  return h("div", { class: "picker" }, h("label", { for: id, text: label }), input, list);
+  return h("div", { class: "picker" }, h("label", { for: id, text: label }), input, list, found);
 }
 const codeSearch = (system: string) => async (q: string): Promise<Hit[]> => {
   const hits = await host.engine.call("search", { system: canonSystem(system) as System, query: q, limit: 12 });
@@ -531,7 +566,7 @@ function demographicsBody(c: Json, key: string): HTMLElement[] {
       }, (hit) => {
         if (!dm.departements.includes(hit.code)) dm.departements.push(hit.code);
         redraw(`${key}:dept-search`);
-      }, { key: `${key}:dept-search`, placeholder: "75, Gironde…", minChars: 1 })));
+      }, { key: `${key}:dept-search`, placeholder: "75, Gironde…", minChars: 1, noun: ["département", "départements"] })));
   }
   if (Array.isArray(dm.regions)) {
     const regions = host.regions();
@@ -548,7 +583,7 @@ function demographicsBody(c: Json, key: string): HTMLElement[] {
       }, (hit) => {
         if (!dm.regions.map(String).includes(hit.code)) dm.regions.push(Number(hit.code));
         redraw(`${key}:region-search`);
-      }, { key: `${key}:region-search`, placeholder: "84, Bretagne…", minChars: 1 })));
+      }, { key: `${key}:region-search`, placeholder: "84, Bretagne…", minChars: 1, noun: ["region", "regions"] })));
   }
   const adds: HTMLElement[] = [];
   const add = (k: string, text: string, value: () => unknown, focus: string) => {
@@ -887,16 +922,10 @@ const PRESETS: { text: string; event: Event; codes: string[] }[] = [
 const outcomeState: { event: Event; codes: string[] } = { event: "death", codes: [] };
 let outcomeRoot: HTMLElement | null = null;
 
-/** The outcome control, in place of the page's static one (or before the Run button's row). */
+/** The outcome control, drawn in the page's `#outcome-box` fieldset. */
 export function mountOutcome(formHost: FormHost): void {
   host = formHost;
-  const box = h("fieldset", { class: "outcome", id: "outcome-box" });
-  const old = document.getElementById("outcome");
-  const field = old?.closest(".field");
-  const anchor = field?.closest(".row") ?? document.getElementById("run")?.closest(".row");
-  field?.remove();
-  anchor?.before(box);
-  outcomeRoot = box;
+  outcomeRoot = document.getElementById("outcome-box");
   drawOutcome();
 }
 function drawOutcome(focusKey?: string): void {

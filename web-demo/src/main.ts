@@ -9,6 +9,7 @@ import {
   type FileBytes,
   type InitReply,
   type OpenDataFile,
+  type Outcome,
   type Results,
   type Summary,
 } from "./api";
@@ -67,7 +68,7 @@ function select(label: string, options: [string, string][], value: string, onCha
 // ---------- the cohort form (src/form.ts) ----------
 const formHost: FormHost = {
   engine,
-  changed: () => renderSnippet(),
+  changed: () => { renderSnippet(); outcomeEdited(); },
   departements: () => info?.departements ?? [],
   regions: () => info?.regions ?? [],
 };
@@ -150,7 +151,8 @@ function chartWidth(container: HTMLElement): number {
   return Math.round(Math.max(260, Math.min(640, container.clientWidth - pad)));
 }
 
-function renderResults(res: Results): void {
+/** The results of a run, whose survival curve is for `ran.outcome` (named `ran.label`). */
+function renderResults(res: Results, ran: { outcome: Outcome; label: string }): void {
   const out = $("results");
   out.replaceChildren();
   const card = (title: string, id: string, ...body: Node[]) => out.append(h("section", { class: "card", id, "aria-labelledby": `${id}-h` }, h("h3", { id: `${id}-h`, text: title }),
@@ -184,7 +186,11 @@ function renderResults(res: Results): void {
     color: { domain: ["men", "women"], range: ["#2f6690", "#b5485d"], legend: true },
     marks: [Plot.barX(shown, { x: "x", y: "band", fill: "sex" }), Plot.ruleX([0]),
       Plot.text(hidden, { x: "x", y: "band", text: () => `< ${K}`, textAnchor: "middle", fill: "#555", fontSize: 9 })],
-  }), maskNote(res.pyramid));
+  }), numbers("Table of ages and sexes", table("Persons by age band and sex at index", ["age", "men", "women"], bands.map((b) => [b,
+    ...(["men", "women"] as const).map((sex) => {
+      const d = pyrData.find((x) => x.band === b && x.sex === sex);
+      return d ? cell(d.n, d.n === null) : "0";
+    })]), "pyramid-table")), maskNote(res.pyramid));
 
   // map
   card("Persons by département", "map", mapSvg(res.depts, info?.departements ?? [], { table, cell }), maskNote(res.depts));
@@ -195,7 +201,8 @@ function renderResults(res: Results): void {
     width, height: 220, x: { label: "month of index", type: "utc" }, y: { label: "persons", grid: true },
     marks: [Plot.rectY(months.filter((d) => d.n !== null), { x1: "month", x2: (d) => new Date(d.month.getUTCFullYear(), d.month.getUTCMonth() + 1, 1), y: "n", fill: "#2f6690", inset: 0.5 }),
       Plot.tickX(months.filter((d) => d.n === null), { x: "month", stroke: "#999", strokeDasharray: "2,2" }), Plot.ruleY([0])],
-  }), maskNote(res.months));
+  }), numbers("Table of index dates by month", table("Persons by month of index", ["month", "persons"],
+    months.map((d) => [d.month.toISOString().slice(0, 7), cell(d.n, d.n === null)]), "months-table")), maskNote(res.months));
 
   // Table 1
   const t1 = res.table1;
@@ -208,7 +215,11 @@ function renderResults(res: Results): void {
   // survival
   const curve = res.km.curve.rows.filter((r) => !r.survival_masked && r.survival !== null);
   const band = curve.filter((r) => !r.lower_masked && !r.upper_masked && r.lower !== null);
-  card(`Survival without the outcome (${outcomeLabel()})`, "survival", Plot.plot({
+  // the curve is for the outcome of this run: a later change of the outcome is flagged (outcomeEdited)
+  ranOutcome = JSON.stringify(ran.outcome);
+  const stale = h("p", { id: "survival-stale", class: "note stale", text: "The outcome changed: run the cohort again to draw its curve." });
+  stale.hidden = true;
+  card(`Survival without the outcome (${ran.label})`, "survival", stale, Plot.plot({
     width, height: 240, x: { label: "days after index" }, y: { label: "survival", domain: [0, 1], grid: true },
     marks: [Plot.areaY(band, { x: "time", y1: "lower", y2: "upper", fill: "#2f6690", fillOpacity: 0.2, curve: "step-after" }),
       Plot.line(curve, { x: "time", y: "survival", stroke: "#2f6690", curve: "step-after" })],
@@ -220,6 +231,20 @@ function renderResults(res: Results): void {
     h("p", { text: `${WHY} This is the statistical secrecy rule of French health data (k = ${K}): a table that shows a small count can let someone recognise a person. Hidden cells are marked “< ${K}” with hatching, never dropped or shown as zero.` })));
   $("timing").textContent = `Cohort evaluated in ${res.evalMillis.toFixed(1)} ms; with its aggregates in ${res.millis.toFixed(0)} ms.`;
   $("timing").dataset.evalMs = res.evalMillis.toFixed(3);
+  outcomeEdited();
+}
+/** A table of a chart's numbers, under the chart, folded. */
+function numbers(summary: string, tbl: HTMLElement): HTMLElement {
+  return h("details", { class: "numbers" }, h("summary", { text: summary }), tbl);
+}
+/** The outcome the survival card was drawn for (JSON), and the flag shown when it was changed since. */
+let ranOutcome: string | null = null;
+function outcomeEdited(): void {
+  const note = document.getElementById("survival-stale");
+  if (!note) return;
+  const changed = JSON.stringify(outcome()) !== ranOutcome;
+  note.hidden = !changed;
+  note.closest("section")?.toggleAttribute("data-stale", changed);
 }
 function maskNote(a: Aggregate): HTMLElement {
   const n = a.rows.reduce((acc, r) => acc + Object.keys(r).filter((c) => c.endsWith("_masked") && r[c] === true).length, 0);
@@ -374,7 +399,8 @@ function renderOpenData(topChoice?: string): void {
     const dept = dp.breakdowns.find((b) => b.dim === "dept");
     const cards = dp.breakdowns.filter((b) => b.dim !== "dept").map((b) => breakdownCard(b, "patients", "population"));
     if (dept) {
-      const byCode = new Map(dept.groups.map((g) => [g.key, { n: g.masked === g.cells ? null : g.sum }]));
+      // as in the table: a sum over masked cells only is masked, a sum including some is a lower bound
+      const byCode = new Map(dept.groups.map((g) => [g.key, { n: g.masked === g.cells ? null : g.sum, atLeast: g.masked > 0 }]));
       cards.push(h("section", { class: "card od-card", "data-dim": "dept-map" }, h("h3", { text: `Patients by département (${dp.year})` }),
         franceSvg(byCode, "patients", "masked at source", "not in the file"), breakdownCard(dept, "patients", "population")));
     }
@@ -421,8 +447,9 @@ async function run(): Promise<void> {
   status("Evaluating the cohort…");
   document.body.dataset.results = "pending";
   try {
-    const res = await engine.call("run", { definition: def, outcome: outcome() });
-    renderResults(res);
+    const ran = { outcome: outcome(), label: outcomeLabel() };
+    const res = await engine.call("run", { definition: def, outcome: ran.outcome });
+    renderResults(res, ran);
     status("Cohort evaluated.");
     document.body.dataset.results = "ready";
   } catch (e) {

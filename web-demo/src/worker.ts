@@ -2,6 +2,7 @@
 // generation and evaluation never freeze the form. Each reply carries the request's id; an error
 // carries the core's stable code, its message, and for a definition every problem.
 import init, {
+  codeLabel,
   Cohort,
   Dataset,
   departements,
@@ -68,6 +69,16 @@ async function handle(req: Request): Promise<Reply> {
       return { id: req.id, ok: true, type: "openData", value: readOpenData(req.file.name, req.file.bytes) };
     case "search":
       return { id: req.id, ok: true, type: "search", value: searchCodes(req.system, req.query, req.limit) };
+    case "labels":
+      return {
+        id: req.id, ok: true, type: "labels",
+        value: req.codes.map((code) => {
+          const label = codeLabel(req.system, code) ?? null;
+          // not a code itself: a prefix of codes when the search (exact prefixes first) finds one
+          const under = label === null && code !== "" && (searchCodes(req.system, code, 1)[0]?.code.startsWith(code) ?? false);
+          return { code, label, under };
+        }),
+      };
     case "run": {
       if (!dataset) throw new WorkerError("no_data", "generate a population or open SNDS files first");
       const t0 = performance.now();
