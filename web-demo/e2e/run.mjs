@@ -288,6 +288,18 @@ try {
   await page.waitForSelector("body[data-results=ready], body[data-results=error]", { timeout: 120_000 });
   check(await page.getAttribute("body", "data-results") === "ready", `cohort evaluated (${await page.textContent("#status")})`);
 
+  // results computed for another definition are marked as such: an edit after the run marks
+  // them stale, running again clears the mark
+  check(await page.locator("#results-stale").isHidden(), "results of the definition on screen: no stale note");
+  const nameField = page.getByLabel("Cohort name", { exact: true }).first();
+  const name0 = await nameField.inputValue();
+  await nameField.fill(`${name0} (edited)`);
+  await nameField.press("Tab");
+  check(await page.locator("#results-stale").isVisible(), "an edit after the run marks the results stale");
+  await nameField.fill(name0);
+  await nameField.press("Tab");
+  check(await page.locator("#results-stale").isHidden(), "undoing the edit clears the stale note");
+
   const definition = await page.textContent("#json");
   const steps = await compareWithNative(page, "form", 3);
   const K = 10;
@@ -451,6 +463,7 @@ try {
   await page.getByRole("button", { name: "Run cohort" }).click();
   await page.waitForFunction(() => document.body.dataset.results !== "pending", null, { timeout: 120_000 });
   check(await page.getAttribute("body", "data-results") === "ready", `cohort evaluated on the opened files (${await page.textContent("#status")})`);
+  check(await page.locator("#results-stale").isHidden(), "a new run clears the stale note");
   check(((await page.textContent("#survival h3")) ?? "").includes("(death)") && await page.locator("#survival-stale").isHidden(),
     `run again, the survival card names the outcome now chosen: ${await page.textContent("#survival h3")}`);
   const filesDef = join(results, "e2e-definition-files.json");

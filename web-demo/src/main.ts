@@ -98,6 +98,16 @@ function renderSnippet(): void {
     : `ds = cohorte.synthetic(patients=${p.patients}, seed=${p.seed}, years=${p.years})\n`;
   $("python").textContent = `import cohorte\n\n${load}c = ds.cohort(${py(def)})\nprint(c.attrition())\nprint(c.km(${outcomePython()}, times=[0, 90, 180, 365, 730]).at_risk)\n`;
   $("json").textContent = JSON.stringify(def, null, 2);
+  definitionEdited();
+}
+/** The definition the results on screen were computed for (JSON). */
+let ranDefinition: string | null = null;
+function definitionEdited(): void {
+  const note = document.getElementById("results-stale");
+  if (!note) return;
+  const changed = JSON.stringify(def) !== ranDefinition;
+  note.hidden = !changed;
+  $("results").toggleAttribute("data-stale", changed);
 }
 function loadDefinition(text: string, source: string): void {
   try {
@@ -155,6 +165,10 @@ function chartWidth(container: HTMLElement): number {
 function renderResults(res: Results, ran: { outcome: Outcome; label: string }): void {
   const out = $("results");
   out.replaceChildren();
+  // shown when the definition is edited after these results were computed (definitionEdited)
+  const staleResults = h("p", { id: "results-stale", class: "note stale", role: "status", text: "The definition changed since these results: run the cohort again to update them." });
+  staleResults.hidden = true;
+  out.append(staleResults);
   const card = (title: string, id: string, ...body: Node[]) => out.append(h("section", { class: "card", id, "aria-labelledby": `${id}-h` }, h("h3", { id: `${id}-h`, text: title }),
     ...body.map((n) => (n instanceof SVGSVGElement || n instanceof HTMLElement && n.tagName === "FIGURE" ? chartImage(n, `${title}: chart`) : n))));
   const width = chartWidth(out);
@@ -448,8 +462,11 @@ async function run(): Promise<void> {
   document.body.dataset.results = "pending";
   try {
     const ran = { outcome: outcome(), label: outcomeLabel() };
+    const sent = JSON.stringify(def);
     const res = await engine.call("run", { definition: def, outcome: ran.outcome });
+    ranDefinition = sent;
     renderResults(res, ran);
+    definitionEdited();
     status("Cohort evaluated.");
     document.body.dataset.results = "ready";
   } catch (e) {
