@@ -28,7 +28,10 @@ mod engine {
             "/schema/cohort-definition.schema.json"
         );
         let fresh = definition::generate_json_schema();
-        assert_eq!(definition::json_schema(), std::fs::read_to_string(path).unwrap_or_default());
+        assert_eq!(
+            definition::json_schema(),
+            std::fs::read_to_string(path).unwrap_or_default()
+        );
         if std::env::var_os("UPDATE_SCHEMA").is_some() {
             std::fs::create_dir_all(concat!(env!("CARGO_MANIFEST_DIR"), "/schema")).unwrap();
             std::fs::write(path, &fresh).unwrap();

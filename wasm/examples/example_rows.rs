@@ -23,7 +23,11 @@ fn run() -> Result<String, String> {
                     .parse()
                     .map_err(|e| format!("--patients: {e}"))?
             }
-            "--seed" => cfg.seed = value("--seed")?.parse().map_err(|e| format!("--seed: {e}"))?,
+            "--seed" => {
+                cfg.seed = value("--seed")?
+                    .parse()
+                    .map_err(|e| format!("--seed: {e}"))?
+            }
             other => return Err(format!("unknown argument {other}")),
         }
     }

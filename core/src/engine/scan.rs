@@ -22,7 +22,9 @@ pub(crate) fn find(
             let m = mask.to_le_bytes();
             // byte b of the mask at lanes 0..7; lanes 8..15 zero, so a tag of 64 or more (byte
             // index 8..31) is never accepted, nor is anything the swizzle reads out of range
-            let table = u8x16(m[0], m[1], m[2], m[3], m[4], m[5], m[6], m[7], 0, 0, 0, 0, 0, 0, 0, 0);
+            let table = u8x16(
+                m[0], m[1], m[2], m[3], m[4], m[5], m[6], m[7], 0, 0, 0, 0, 0, 0, 0, 0,
+            );
             let bits = u8x16(1, 2, 4, 8, 16, 32, 64, 128, 0, 0, 0, 0, 0, 0, 0, 0);
             let seven = u8x16_splat(7);
             while j + 16 <= n {
