@@ -41,7 +41,7 @@ test-web: web-build $(CHROMIUM) ## Type-check, then the explorer's e2e tests in 
 BENCH_WEB_DATA := $(ROOT)/bench-data/web
 bench-web: web-build bench-venv $(CHROMIUM) ## In Chromium: wasm vs native vs DuckDB-WASM on the example definitions (100k patients), page load to first attrition, generation, redraw on 200k
 	cargo run --profile bench -q -p cohorte-core --features parallel,zstd --example bench -- \
-		--patients 100000 --seed 1 --repeat 10 --out $(BENCH_WEB_DATA)
+		--patients 100000 --seed 1 --repeat 30 --out $(BENCH_WEB_DATA)
 	$(BENCH_VENV)/bin/python bench/to_arrow_ipc.py $(BENCH_WEB_DATA)
 	cd $(WEB) && npx --no-install tsc --noEmit -p bench
 	cd $(WEB) && npx --no-install vite build --config bench/vite.config.ts

@@ -91,12 +91,17 @@ fn best_of<T>(repeat: usize, mut f: impl FnMut() -> T) -> (f64, T) {
     (best, out.expect("at least one run"))
 }
 
+/// Run `f` on a pool of one thread. The pool is built once: starting a thread for every run
+/// would be counted in the sub-millisecond timings of the smaller definitions.
 fn one_thread<T: Send>(f: impl FnOnce() -> T + Send) -> T {
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(1)
-        .build()
-        .expect("a one-thread pool");
-    pool.install(f)
+    static POOL: std::sync::OnceLock<rayon::ThreadPool> = std::sync::OnceLock::new();
+    POOL.get_or_init(|| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .expect("a one-thread pool")
+    })
+    .install(f)
 }
 
 /// The normalised data as the peers see it: integer-coded events, patient table and the code

@@ -154,8 +154,8 @@ async function run(opts: BenchOptions): Promise<BenchResult> {
       (await (await fetchOk(`data/persons_${ex.name}.txt`)).text()).split(/\s+/).filter(Boolean).map(Number));
     log(`${ex.name}: cohorte wasm…`);
     // The page's clock ticks in 0.1 ms: short evaluations are timed in batches of `batch` runs
-    // (about 10 ms each), and the best of 20 batches is kept (the minimum, like the native
-    // engine's best of its runs, is what stays stable on a machine shared with other work).
+    // (about 10 ms each), and the best batch is kept (the minimum, like the native engine's best
+    // of its runs, is what stays stable on a machine shared with other work).
     let t0 = performance.now();
     const first = ds.cohort(ex.json);
     const once = performance.now() - t0;
@@ -169,11 +169,16 @@ async function run(opts: BenchOptions): Promise<BenchResult> {
     while (performance.now() - warm0 < 200 || warmRuns < 3) { ds.cohort(ex.json).free(); warmRuns++; }
     const warmed = (performance.now() - warm0) / warmRuns;
     const batch = Math.max(1, Math.ceil(10 / Math.max(Math.min(once, warmed), 0.05)));
+    // Three rounds of 20 batches, 100 ms apart: on a machine shared with other work a slow spell
+    // can last longer than one round, and the best of the rounds is what the code can do.
     let wasmMs = Infinity;
-    for (let i = 0; i < Math.max(20, repeat); i++) {
-      t0 = performance.now();
-      for (let j = 0; j < batch; j++) ds.cohort(ex.json).free();
-      wasmMs = Math.min(wasmMs, (performance.now() - t0) / batch);
+    for (let round = 0; round < 3; round++) {
+      if (round > 0) await new Promise((r) => setTimeout(r, 100));
+      for (let i = 0; i < Math.max(20, repeat); i++) {
+        t0 = performance.now();
+        for (let j = 0; j < batch; j++) ds.cohort(ex.json).free();
+        wasmMs = Math.min(wasmMs, (performance.now() - t0) / batch);
+      }
     }
     log(`${ex.name}: DuckDB-WASM…`);
     let duckdbMs = Infinity;

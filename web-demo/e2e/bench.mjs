@@ -107,6 +107,10 @@ try {
 
   // ---- the explorer: redraw after a change of one criterion (the age rule of incident_metformin)
   const genRedrawMs = await generate(redrawPatients);
+  // as a user filling the form would, let the engine warm up on the new population first
+  const w0 = Date.now();
+  await page.waitForSelector("body[data-warm=true]", { timeout: 120_000 });
+  const warmUpMs = Date.now() - w0;
   await runExample("incident_metformin");
   const redrawRuns = [];
   for (let i = 0; i < redraws; i++) {
@@ -139,7 +143,7 @@ try {
     const workerMs = Number(/aggregates in ([\d.]+) ms/.exec((await page.textContent("#timing")) ?? "")?.[1] ?? NaN);
     redrawRuns.push({ age, ms: r.ms, evalMs, workerMs });
   }
-  out.redraw = { patients: redrawPatients, generationMs: genRedrawMs, definition: "incident_metformin", runs: redrawRuns };
+  out.redraw = { patients: redrawPatients, generationMs: genRedrawMs, warmUpMs, definition: "incident_metformin", runs: redrawRuns };
   await page.close();
 
   // ---- the benchmark page: wasm vs DuckDB-WASM vs native
@@ -191,7 +195,7 @@ console.log(`  generation of ${patients} patients in the page: ${s(out.page.gene
   `${(native.generation_one_thread_s + native.store_build_s).toFixed(2)} s (generation ${native.generation_one_thread_s.toFixed(2)} s + store ${native.store_build_s.toFixed(2)} s)`);
 console.log(`  explorer, change of one criterion on ${redrawPatients} patients (age rule of incident_metformin), click to redrawn results: ` +
   `median ${redrawMed.toFixed(1)} ms, worst ${redrawMax.toFixed(1)} ms of ${out.redraw.runs.length} (in the worker: evaluation ${median(out.redraw.runs.map((r) => r.evalMs)).toFixed(1)} ms, ` +
-  `with the aggregates ${median(out.redraw.runs.map((r) => r.workerMs)).toFixed(0)} ms; the rest is drawing) ` +
+  `with the aggregates ${median(out.redraw.runs.map((r) => r.workerMs)).toFixed(0)} ms; the rest is drawing; after the engine's warm-up, ${s(out.redraw.warmUpMs)} s after the population was ready) ` +
   `(budget < ${BUDGET.redrawMs} ms): ${verdict(redrawMed < BUDGET.redrawMs)}`);
 console.log(`  explorer page load to first attrition on ${patients} patients (${out.explorer.firstDefinition}): ${s(out.explorer.firstAttritionMs)} s ` +
   `(engine ready ${s(out.explorer.readyMs)} s, population generated ${s(out.explorer.generatedMs)} s)`);

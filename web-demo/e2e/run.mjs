@@ -288,6 +288,11 @@ try {
   await page.waitForSelector("body[data-results=ready], body[data-results=error]", { timeout: 120_000 });
   check(await page.getAttribute("body", "data-results") === "ready", `cohort evaluated (${await page.textContent("#status")})`);
 
+  // the worker warms its engine up on the population in the background (the cohort above ran
+  // meanwhile) and says when it is done
+  const warmed = await page.waitForSelector("body[data-warm=true]", { timeout: 60_000 }).then(() => true, () => false);
+  check(warmed, "the engine warmed up on the generated population");
+
   // results computed for another definition are marked as such: an edit after the run marks
   // them stale, running again clears the mark
   check(await page.locator("#results-stale").isHidden(), "results of the definition on screen: no stale note");

@@ -89,7 +89,9 @@ export type Reply =
   | { id: number; ok: true; type: "run"; value: Results }
   | { id: number; ok: false; code: EngineErrorCode; message: string; problems?: Problem[] }
   /** Progress of a long request: `done` of `total` units (patients). */
-  | { id: number; progress: { done: number; total: number } };
+  | { id: number; progress: { done: number; total: number } }
+  /** Not a reply: the engine finished warming up on the data loaded (see worker.ts). */
+  | { id: 0; warmed: true };
 
 type Payload<T extends Request["type"]> = Extract<Reply, { ok: true; type: T }>["value"];
 type Args<T extends Request["type"]> = Omit<Extract<Request, { type: T }>, "id" | "type">;
@@ -111,6 +113,8 @@ export class Engine {
   private pending = new Map<number, Pending>();
   /** Called after the worker was restarted, with the error that killed it. */
   onRestart: (cause: EngineError) => void = () => {};
+  /** Called when the engine has warmed up on the data loaded (its code optimised by the browser). */
+  onWarm: () => void = () => {};
   /** Times the worker was restarted. */
   restarts = 0;
 
@@ -123,6 +127,7 @@ export class Engine {
     this.worker = worker;
     worker.onmessage = (ev: MessageEvent<Reply>) => {
       const r = ev.data;
+      if ("warmed" in r) { this.onWarm(); return; }
       const p = this.pending.get(r.id);
       if (!p) return;
       if ("progress" in r) {

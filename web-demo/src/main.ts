@@ -299,6 +299,8 @@ function dataReady(d: Data, summary: Summary, what: string): void {
   $<HTMLButtonElement>("run").disabled = false;
   document.body.dataset.generated = "true";
   document.body.dataset.source = d.kind;
+  // the worker warms its engine up on the new data, then says so (api.ts onWarm)
+  document.body.dataset.warm = "false";
   renderSnippet();
 }
 
@@ -502,6 +504,7 @@ async function main(): Promise<void> {
     if (input.files) void openDataFile([...input.files]).finally(() => { input.value = ""; });
   });
   dropZone($("od-drop"), (files) => void openDataFile(files));
+  engine.onWarm = () => { document.body.dataset.warm = "true"; };
   engine.onRestart = (cause) => {
     data = null;
     $<HTMLButtonElement>("run").disabled = true;
