@@ -12,7 +12,8 @@
 //     test-results/phone.png (and phone-results.png); laptop (1280×800): no horizontal scroll;
 //  4. offline once loaded: the browser set offline and every request aborted, a population
 //     generated, a cohort run, results and charts shown, and no request attempted after going
-//     offline (the worker and the wasm module are fetched at load).
+//     offline (the worker and the wasm module are fetched at load); then the page reloaded
+//     offline, served by its service worker, generates and evaluates again.
 // Throughout: no request to another origin, no console error.
 //
 //   node e2e/a11y.mjs [--dist dist] [--patients 20000]
@@ -329,6 +330,17 @@ try {
     await load(page);
     check(seen.some((u) => /\.wasm$/.test(u)) && seen.some((u) => /worker[^/]*\.js$/.test(u)),
       `the worker and the wasm module are fetched at load (${seen.map((u) => u.replace(origin, "")).join(", ")})`);
+    // the service worker has cached the explorer's files before the network goes
+    const cached = await page.evaluate(() => Promise.race([
+      navigator.serviceWorker.ready.then(async (reg) => {
+        const names = await caches.keys();
+        const files = names.length ? (await (await caches.open(names[0])).keys()).map((r) => new URL(r.url).pathname) : [];
+        return { active: reg.active?.state, files };
+      }),
+      new Promise((done) => setTimeout(() => done({ active: "none within 20 s", files: [] }), 20_000)),
+    ]));
+    check(cached.active === "activated" && cached.files.some((f) => f.endsWith(".wasm")) && cached.files.some((f) => /worker[^/]*\.js$/.test(f)),
+      `the service worker is active (${cached.active}) and has cached the page, the worker and the wasm module (${cached.files.length} files)`);
     offline = true;
     await context.setOffline(true);
     await context.route("**", (r) => r.abort());
@@ -347,6 +359,16 @@ try {
     await page.waitForSelector("body[data-opendata=ready], body[data-opendata=error]", { timeout: 30_000 });
     check(await page.getAttribute("body", "data-opendata") === "ready", `offline: an Open Medic file read (${await page.textContent("#od-status")})`);
     check(after.length === 0, `no request attempted after going offline${after.length ? `: ${after.join(", ")}` : ""}`);
+    // still offline, the page reloaded: served by the service worker, it works as before
+    await page.reload();
+    await page.waitForSelector("body[data-ready=true]", { timeout: 60_000 });
+    await page.locator("#patients").fill(String(patients));
+    await page.getByRole("button", { name: "Generate" }).click();
+    await page.waitForSelector("body[data-generated=true]", { timeout: 120_000 });
+    await page.locator("#entry-search-focus").pressSequentially("metformine", { delay: 15 });
+    await page.locator('[role=option][data-code="A10BA02"]').click();
+    await page.getByRole("button", { name: "Run cohort" }).click();
+    check(await waitResults(page) === "ready", `offline, after a reload: a population generated and a cohort evaluated (${await page.textContent("#status")})`);
     await context.close();
   }
 

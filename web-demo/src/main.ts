@@ -542,5 +542,11 @@ async function main(): Promise<void> {
   $("examples").replaceChildren(...info.examples.map((x) => h("option", { value: x.name, text: x.name })));
   status("Ready: generate a population or open SNDS files.");
   document.body.dataset.ready = "true";
+  // offline use across reloads: the build's service worker (vite.config.ts) caches its files
+  if ("serviceWorker" in navigator && location.protocol.startsWith("http")) {
+    navigator.serviceWorker.register("./sw.js").then(
+      () => { document.body.dataset.offline = "registered"; },
+      (e: unknown) => console.warn(`offline use across reloads is not available: ${(e as Error)?.message ?? e}`));
+  }
 }
 main().catch((e: unknown) => status(`The engine could not start: ${String(e)}`, true));
