@@ -341,16 +341,21 @@ try {
     ]));
     check(cached.active === "activated" && cached.files.some((f) => f.endsWith(".wasm")) && cached.files.some((f) => /worker[^/]*\.js$/.test(f)),
       `the service worker is active (${cached.active}) and has cached the page, the worker and the wasm module (${cached.files.length} files)`);
+    // generate a population, pick metformin as the entry and run: the state of the results
+    const generateAndRun = async () => {
+      await page.locator("#patients").fill(String(patients));
+      await page.getByRole("button", { name: "Generate" }).click();
+      await page.waitForSelector("body[data-generated=true]", { timeout: 120_000 });
+      await page.locator("#entry-search-focus").pressSequentially("metformine", { delay: 15 });
+      await page.locator('[role=option][data-code="A10BA02"]').click();
+      await page.getByRole("button", { name: "Run cohort" }).click();
+      return waitResults(page);
+    };
     offline = true;
     await context.setOffline(true);
     await context.route("**", (r) => r.abort());
-    await page.locator("#patients").fill(String(patients));
-    await page.getByRole("button", { name: "Generate" }).click();
-    await page.waitForSelector("body[data-generated=true]", { timeout: 120_000 });
-    await page.locator("#entry-search-focus").pressSequentially("metformine", { delay: 15 });
-    await page.locator('[role=option][data-code="A10BA02"]').click();
-    await page.getByRole("button", { name: "Run cohort" }).click();
-    check(await waitResults(page) === "ready", `offline: cohort evaluated (${await page.textContent("#status")})`);
+    const state = await generateAndRun();
+    check(state === "ready", `offline: cohort evaluated (${await page.textContent("#status")})`);
     const charts = await page.locator("#results svg").count();
     check(await page.locator(".attrition-table tbody tr").count() >= 1 && charts >= 5, `offline: results and ${charts} charts shown`);
     // open-data aggregates too: a file read in the page
@@ -362,13 +367,7 @@ try {
     // still offline, the page reloaded: served by the service worker, it works as before
     await page.reload();
     await page.waitForSelector("body[data-ready=true]", { timeout: 60_000 });
-    await page.locator("#patients").fill(String(patients));
-    await page.getByRole("button", { name: "Generate" }).click();
-    await page.waitForSelector("body[data-generated=true]", { timeout: 120_000 });
-    await page.locator("#entry-search-focus").pressSequentially("metformine", { delay: 15 });
-    await page.locator('[role=option][data-code="A10BA02"]').click();
-    await page.getByRole("button", { name: "Run cohort" }).click();
-    check(await waitResults(page) === "ready", `offline, after a reload: a population generated and a cohort evaluated (${await page.textContent("#status")})`);
+    check(await generateAndRun() === "ready", `offline, after a reload: a population generated and a cohort evaluated (${await page.textContent("#status")})`);
     await context.close();
   }
 
