@@ -15,36 +15,34 @@ pub(crate) fn find(
     mut pred: impl FnMut(usize) -> bool,
 ) -> Option<usize> {
     use core::arch::wasm32::*;
-    {
-        let n = tags.len();
-        let mut j = from;
-        if j + 16 <= n {
-            let m = mask.to_le_bytes();
-            // byte b of the mask at lanes 0..7; lanes 8..15 zero, so a tag of 64 or more (byte
-            // index 8..31) is never accepted, nor is anything the swizzle reads out of range
-            let table = u8x16(
-                m[0], m[1], m[2], m[3], m[4], m[5], m[6], m[7], 0, 0, 0, 0, 0, 0, 0, 0,
-            );
-            let bits = u8x16(1, 2, 4, 8, 16, 32, 64, 128, 0, 0, 0, 0, 0, 0, 0, 0);
-            let seven = u8x16_splat(7);
-            while j + 16 <= n {
-                // SAFETY: j + 16 <= tags.len(); v128_load has no alignment requirement.
-                let v = unsafe { v128_load(tags.as_ptr().add(j).cast::<v128>()) };
-                let byte = u8x16_swizzle(table, u8x16_shr(v, 3));
-                let bit = u8x16_swizzle(bits, v128_and(v, seven));
-                let mut hits = u8x16_bitmask(u8x16_ne(v128_and(byte, bit), u8x16_splat(0)));
-                while hits != 0 {
-                    let k = j + hits.trailing_zeros() as usize;
-                    if pred(k) {
-                        return Some(k);
-                    }
-                    hits &= hits - 1;
+    let n = tags.len();
+    let mut j = from;
+    if j + 16 <= n {
+        let m = mask.to_le_bytes();
+        // byte b of the mask at lanes 0..7; lanes 8..15 zero, so a tag of 64 or more (byte
+        // index 8..31) is never accepted, nor is anything the swizzle reads out of range
+        let table = u8x16(
+            m[0], m[1], m[2], m[3], m[4], m[5], m[6], m[7], 0, 0, 0, 0, 0, 0, 0, 0,
+        );
+        let bits = u8x16(1, 2, 4, 8, 16, 32, 64, 128, 0, 0, 0, 0, 0, 0, 0, 0);
+        let seven = u8x16_splat(7);
+        while j + 16 <= n {
+            // SAFETY: j + 16 <= tags.len(); v128_load has no alignment requirement.
+            let v = unsafe { v128_load(tags.as_ptr().add(j).cast::<v128>()) };
+            let byte = u8x16_swizzle(table, u8x16_shr(v, 3));
+            let bit = u8x16_swizzle(bits, v128_and(v, seven));
+            let mut hits = u8x16_bitmask(u8x16_ne(v128_and(byte, bit), u8x16_splat(0)));
+            while hits != 0 {
+                let k = j + hits.trailing_zeros() as usize;
+                if pred(k) {
+                    return Some(k);
                 }
-                j += 16;
+                hits &= hits - 1;
             }
+            j += 16;
         }
-        (j..n).find(|&k| accepts(mask, tags[k]) && pred(k))
     }
+    (j..n).find(|&k| accepts(mask, tags[k]) && pred(k))
 }
 
 #[inline(always)]
