@@ -97,6 +97,10 @@ pub enum Error {
     /// An aggregate request that cannot be computed on this cohort.
     #[error("{0}")]
     Aggregate(String),
+    /// A definition or options the SQL compiler cannot render: an unknown dialect or result, a
+    /// table missing from the mapping, no PMSI year. The message names the option at fault.
+    #[error("sql: {0}")]
+    Sql(String),
     /// An error raised by the Arrow library.
     #[error("arrow: {0}")]
     Arrow(String),
@@ -130,6 +134,7 @@ impl Error {
             Error::Definition(_) => "invalid_definition",
             Error::InvalidArgument(_) => "invalid_argument",
             Error::Aggregate(_) => "aggregate",
+            Error::Sql(_) => "sql",
             Error::Arrow(_) => "arrow",
             Error::Parquet(_) => "parquet",
         }

@@ -22,6 +22,7 @@ pub mod model;
 pub mod opendata;
 pub mod referential;
 pub mod rng;
+pub mod sql;
 pub mod stats;
 pub mod store;
 pub mod synth;

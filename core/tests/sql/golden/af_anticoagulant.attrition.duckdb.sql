@@ -1,0 +1,480 @@
+WITH
+ben AS (
+  SELECT t.BEN_NIR_PSA AS nir, COALESCE(t.BEN_RNG_GEM, 0) AS rnk, MIN(t.BEN_SEX_COD) AS sx,
+    MIN(TRIM(t.BEN_NAI_ANN)) AS ann, MIN(TRIM(t.BEN_NAI_MOI)) AS moi,
+    MIN(UPPER(TRIM(t.BEN_RES_DPT))) AS dpt, MIN(t.BEN_DCD_DTE) AS dcd
+  FROM IR_BEN_R t
+  WHERE t.BEN_NIR_PSA IS NOT NULL
+  GROUP BY t.BEN_NIR_PSA, COALESCE(t.BEN_RNG_GEM, 0)
+),
+pers AS (
+  SELECT b.nir, b.rnk,
+    CASE WHEN b.sx = 1 THEN 1 WHEN b.sx = 2 THEN 2 ELSE 9 END AS sex,
+    CAST(b.ann AS BIGINT) AS bya, CASE WHEN b.moi IS NULL OR b.moi = '' THEN 1 ELSE CAST(b.moi AS BIGINT) END AS bm,
+    CAST(CAST(make_date(CAST(CAST(b.ann AS BIGINT) AS BIGINT), CAST(CASE WHEN b.moi IS NULL OR b.moi = '' THEN 1 ELSE CAST(b.moi AS BIGINT) END AS BIGINT), CAST(15 AS BIGINT)) AS DATE) - DATE '1970-01-01' AS BIGINT) AS birth,
+    CASE WHEN b.dcd IS NULL THEN NULL ELSE CAST(CAST(b.dcd AS DATE) - DATE '1970-01-01' AS BIGINT) END AS death,
+    CASE WHEN LENGTH(b.dpt) = 3 AND SUBSTR(b.dpt, 1, 1) = '0' THEN SUBSTR(b.dpt, 2, 2) ELSE b.dpt END AS dept
+  FROM ben b
+),
+nir1 AS (
+  SELECT nir, MIN(rnk) AS rnk FROM pers GROUP BY nir
+),
+prs AS (
+  SELECT p.DCT_ORD_NUM AS k0, p.FLX_DIS_DTD AS k1, p.FLX_EMT_NUM AS k2, p.FLX_EMT_ORD AS k3, p.FLX_EMT_TYP AS k4, p.FLX_TRT_DTD AS k5, p.ORG_CLE_NUM AS k6, p.PRS_ORD_NUM AS k7, p.REM_TYP_AFF AS k8,
+    q.nir, q.rnk, CAST(CAST(p.EXE_SOI_DTD AS DATE) - DATE '1970-01-01' AS BIGINT) AS d0,
+    CASE WHEN p.EXE_SOI_DTF IS NOT NULL AND p.EXE_SOI_DTF >= p.EXE_SOI_DTD THEN CAST(CAST(p.EXE_SOI_DTF AS DATE) - DATE '1970-01-01' AS BIGINT) ELSE CAST(CAST(p.EXE_SOI_DTD AS DATE) - DATE '1970-01-01' AS BIGINT) END AS d1,
+    CASE WHEN p.CPL_MAJ_TOP >= 2 THEN 1 ELSE 0 END AS sur
+  FROM ER_PRS_F p
+  JOIN pers q ON q.nir = p.BEN_NIR_PSA AND q.rnk = COALESCE(p.BEN_RNG_GEM, 0)
+  WHERE COALESCE(p.DPN_QLF, 0) <> 71 AND COALESCE(p.BSE_PRS_NAT, 1) <> 0
+),
+pha AS (
+  SELECT r.nir, r.rnk, r.d0, r.d1, h.PHA_PRS_C13 AS cip, CAST(h.PHA_ACT_QSN AS BIGINT) AS qty
+  FROM ER_PHA_F h
+  JOIN prs r ON r.k0 = h.DCT_ORD_NUM AND r.k1 = h.FLX_DIS_DTD AND r.k2 = h.FLX_EMT_NUM AND r.k3 = h.FLX_EMT_ORD AND r.k4 = h.FLX_EMT_TYP AND r.k5 = h.FLX_TRT_DTD AND r.k6 = h.ORG_CLE_NUM AND r.k7 = h.PRS_ORD_NUM AND r.k8 = h.REM_TYP_AFF
+  WHERE 1 = 1
+),
+disp AS (
+  SELECT nir, rnk, d0, cip, MAX(d1) AS d1, LEAST(SUM(qty), 32767) AS qty
+  FROM pha
+  GROUP BY nir, rnk, d0, cip
+  HAVING SUM(qty) > 0
+),
+phar AS (
+  SELECT PHA_CIP_C13 AS cip, MIN(COALESCE(PHA_ATC_C07, '')) AS atc
+  FROM IR_PHA_R
+  GROUP BY PHA_CIP_C13
+),
+pack_atc AS (
+  SELECT * FROM (VALUES
+    ('3400935640314', 'B01AA03'),
+    ('3400935719508', 'B01AA03'),
+    ('3400935798695', 'B01AA12'),
+    ('3400935877888', 'B01AA12'),
+    ('3400936986541', 'B01AE07'),
+    ('3400937065733', 'B01AE07'),
+    ('3400937144926', 'B01AF01'),
+    ('3400937224116', 'B01AF01'),
+    ('3400937303309', 'B01AF01'),
+    ('3400937382496', 'B01AF02'),
+    ('3400937461689', 'B01AF02'),
+    ('3400937540872', 'B01AF02')
+  ) t(cip, atc)
+),
+pack_days AS (
+  SELECT * FROM (VALUES
+    ('3400930074954', 90),
+    ('3400930132081', 28),
+    ('3400930154144', 28),
+    ('3400930211274', 28),
+    ('3400930290460', 28),
+    ('3400930312520', 90),
+    ('3400930369654', 28),
+    ('3400930448847', 28),
+    ('3400930470909', 90),
+    ('3400930528037', 28),
+    ('3400930607220', 84),
+    ('3400930629284', 90),
+    ('3400930686416', 28),
+    ('3400930708477', 28),
+    ('3400930765609', 28),
+    ('3400930787663', 84),
+    ('3400930844793', 84),
+    ('3400930923986', 28),
+    ('3400930946046', 90),
+    ('3400931003175', 28),
+    ('3400931047292', 14),
+    ('3400931082361', 84),
+    ('3400931104421', 90),
+    ('3400931126485', 28),
+    ('3400931205678', 28),
+    ('3400931262800', 90),
+    ('3400931284864', 7),
+    ('3400931319931', 90),
+    ('3400931364054', 28),
+    ('3400931421184', 90),
+    ('3400931443247', 28),
+    ('3400931522430', 14),
+    ('3400931557500', 90),
+    ('3400931601623', 28),
+    ('3400931636694', 28),
+    ('3400931658757', 90),
+    ('3400931680819', 28),
+    ('3400931715887', 84),
+    ('3400931760009', 28),
+    ('3400931795070', 28),
+    ('3400931817130', 90),
+    ('3400931839194', 28),
+    ('3400931874263', 28),
+    ('3400931918387', 14),
+    ('3400931953456', 28),
+    ('3400931975519', 90),
+    ('3400932032648', 84),
+    ('3400932133895', 90),
+    ('3400932191024', 28),
+    ('3400932235148', 90),
+    ('3400932270217', 28),
+    ('3400932292271', 90),
+    ('3400932349401', 84),
+    ('3400932393527', 90),
+    ('3400932450657', 90),
+    ('3400932507788', 90),
+    ('3400932529841', 28),
+    ('3400932609031', 84),
+    ('3400932688227', 28),
+    ('3400932767410', 28),
+    ('3400932789474', 90),
+    ('3400932846603', 84),
+    ('3400932903733', 90),
+    ('3400932925797', 28),
+    ('3400933004989', 84),
+    ('3400933027049', 90),
+    ('3400933084172', 28),
+    ('3400933141301', 90),
+    ('3400933163365', 84),
+    ('3400933185428', 90),
+    ('3400933321741', 90),
+    ('3400933422998', 90),
+    ('3400933480127', 90),
+    ('3400933537258', 90),
+    ('3400933559311', 90),
+    ('3400933581374', 90),
+    ('3400933717698', 90),
+    ('3400933818944', 90),
+    ('3400933876074', 90),
+    ('3400933898137', 28),
+    ('3400933933203', 90),
+    ('3400933977320', 84),
+    ('3400934034459', 90),
+    ('3400934113642', 7),
+    ('3400934135705', 28),
+    ('3400934192838', 7),
+    ('3400934214899', 84),
+    ('3400934249969', 90),
+    ('3400934272028', 7),
+    ('3400934294082', 28),
+    ('3400934430404', 90),
+    ('3400934487538', 28),
+    ('3400934509599', 90),
+    ('3400934566721', 84),
+    ('3400934588785', 7),
+    ('3400934645914', 28),
+    ('3400934667978', 7),
+    ('3400934690037', 90),
+    ('3400934725104', 84),
+    ('3400934747168', 4),
+    ('3400934769221', 28),
+    ('3400934804298', 6),
+    ('3400934826351', 8),
+    ('3400934848414', 84),
+    ('3400934883484', 6),
+    ('3400934905544', 8),
+    ('3400934927607', 28),
+    ('3400934962677', 5),
+    ('3400934984730', 5),
+    ('3400935006790', 84),
+    ('3400935041869', 5),
+    ('3400935063922', 5),
+    ('3400935121059', 15),
+    ('3400935143112', 5),
+    ('3400935165176', 90),
+    ('3400935222305', 5),
+    ('3400935279439', 28),
+    ('3400935301499', 5),
+    ('3400935323552', 90),
+    ('3400935358622', 28),
+    ('3400935380685', 5),
+    ('3400935437815', 15),
+    ('3400935459879', 1),
+    ('3400935481931', 90),
+    ('3400935539069', 1),
+    ('3400935561121', 90),
+    ('3400935697448', 90),
+    ('3400935719508', 90),
+    ('3400935855824', 28),
+    ('3400935877888', 90),
+    ('3400935935014', 28),
+    ('3400935957078', 10),
+    ('3400936014206', 84),
+    ('3400936115453', 10),
+    ('3400936251779', 90),
+    ('3400936273832', 90),
+    ('3400936410152', 90),
+    ('3400936432215', 90),
+    ('3400936489349', 10),
+    ('3400936568532', 10),
+    ('3400936590595', 90),
+    ('3400936647725', 5),
+    ('3400936726918', 10),
+    ('3400936748972', 28),
+    ('3400936806108', 15),
+    ('3400936828162', 28),
+    ('3400936885295', 14),
+    ('3400936907355', 84),
+    ('3400936964488', 28),
+    ('3400937043670', 84),
+    ('3400937065733', 90),
+    ('3400937122863', 28),
+    ('3400937144926', 28),
+    ('3400937202053', 28),
+    ('3400937224116', 84),
+    ('3400937281249', 84),
+    ('3400937303309', 28),
+    ('3400937360432', 28),
+    ('3400937439626', 28),
+    ('3400937461689', 90),
+    ('3400937518819', 84),
+    ('3400937598002', 5),
+    ('3400937677196', 5),
+    ('3400937756389', 5),
+    ('3400937778442', 90),
+    ('3400937835572', 15),
+    ('3400937914765', 5),
+    ('3400937936828', 90),
+    ('3400937993951', 3),
+    ('3400938073140', 3),
+    ('3400938152333', 3),
+    ('3400938231526', 3),
+    ('3400938253580', 90),
+    ('3400938411966', 90),
+    ('3400938570342', 90),
+    ('3400938728729', 90),
+    ('3400938887105', 90),
+    ('3400939045481', 90),
+    ('3400939124674', 90),
+    ('3400939283050', 28),
+    ('3400939362243', 84),
+    ('3400939441436', 28),
+    ('3400939498560', 14),
+    ('3400939577753', 14),
+    ('3400939656946', 14),
+    ('3400939679006', 90),
+    ('3400939736136', 14),
+    ('3400939815329', 14),
+    ('3400939837383', 90),
+    ('3400939894515', 14),
+    ('3400939973708', 28)
+  ) t(cip, days)
+),
+cam AS (
+  SELECT r.nir, r.rnk, r.d0, r.d1, c.CAM_PRS_IDE AS cd
+  FROM ER_CAM_F c
+  JOIN prs r ON r.k0 = c.DCT_ORD_NUM AND r.k1 = c.FLX_DIS_DTD AND r.k2 = c.FLX_EMT_NUM AND r.k3 = c.FLX_EMT_ORD AND r.k4 = c.FLX_EMT_TYP AND r.k5 = c.FLX_TRT_DTD AND r.k6 = c.ORG_CLE_NUM AND r.k7 = c.PRS_ORD_NUM AND r.k8 = c.REM_TYP_AFF
+  WHERE 1 = 1
+),
+vis AS (
+  SELECT r.nir, r.rnk, r.d0, r.d1
+  FROM prs r
+  WHERE r.sur = 0
+    AND NOT EXISTS (SELECT 1 FROM ER_PHA_F h WHERE r.k0 = h.DCT_ORD_NUM AND r.k1 = h.FLX_DIS_DTD AND r.k2 = h.FLX_EMT_NUM AND r.k3 = h.FLX_EMT_ORD AND r.k4 = h.FLX_EMT_TYP AND r.k5 = h.FLX_TRT_DTD AND r.k6 = h.ORG_CLE_NUM AND r.k7 = h.PRS_ORD_NUM AND r.k8 = h.REM_TYP_AFF)
+    AND NOT EXISTS (SELECT 1 FROM ER_CAM_F c WHERE r.k0 = c.DCT_ORD_NUM AND r.k1 = c.FLX_DIS_DTD AND r.k2 = c.FLX_EMT_NUM AND r.k3 = c.FLX_EMT_ORD AND r.k4 = c.FLX_EMT_TYP AND r.k5 = c.FLX_TRT_DTD AND r.k6 = c.ORG_CLE_NUM AND r.k7 = c.PRS_ORD_NUM AND r.k8 = c.REM_TYP_AFF)
+),
+mco20c AS (
+  SELECT c.ETA_NUM AS eta, c.RSA_NUM AS rsa, c.NIR_ANO_17 AS nir17,
+    CAST(CAST(c.EXE_SOI_DTD AS DATE) - DATE '1970-01-01' AS BIGINT) AS adm, CAST(CAST(c.EXE_SOI_DTF AS DATE) - DATE '1970-01-01' AS BIGINT) AS dis
+  FROM T_MCO20C c
+  WHERE CASE WHEN COALESCE(NULLIF(TRIM(c.NIR_RET), ''), '0') = '0' THEN 1 ELSE 0 END
+    + CASE WHEN COALESCE(NULLIF(TRIM(c.NAI_RET), ''), '0') = '0' THEN 1 ELSE 0 END
+    + CASE WHEN COALESCE(NULLIF(TRIM(c.SEX_RET), ''), '0') = '0' THEN 1 ELSE 0 END
+    + CASE WHEN COALESCE(NULLIF(TRIM(c.SEJ_RET), ''), '0') = '0' THEN 1 ELSE 0 END
+    + CASE WHEN COALESCE(NULLIF(TRIM(c.FHO_RET), ''), '0') = '0' THEN 1 ELSE 0 END
+    + CASE WHEN COALESCE(NULLIF(TRIM(c.PMS_RET), ''), '0') = '0' THEN 1 ELSE 0 END
+    + CASE WHEN COALESCE(NULLIF(TRIM(c.DAT_RET), ''), '0') = '0' THEN 1 ELSE 0 END > 6
+),
+mco20s AS (
+  SELECT n.nir, n.rnk, m.adm AS d0, m.dis AS d1, TRIM(b.DGN_PAL) AS dp,
+    TRIM(b.DGN_REL) AS dr, m.eta, m.rsa
+  FROM T_MCO20B b
+  JOIN mco20c m ON m.eta = b.ETA_NUM AND m.rsa = b.RSA_NUM
+  JOIN nir1 n ON n.nir = m.nir17
+  WHERE CASE WHEN SUBSTR(TRIM(b.GRG_GHM), 1, 2) = '90' THEN 1 ELSE 0 END < 1
+),
+mco21c AS (
+  SELECT c.ETA_NUM AS eta, c.RSA_NUM AS rsa, c.NIR_ANO_17 AS nir17,
+    CAST(CAST(c.EXE_SOI_DTD AS DATE) - DATE '1970-01-01' AS BIGINT) AS adm, CAST(CAST(c.EXE_SOI_DTF AS DATE) - DATE '1970-01-01' AS BIGINT) AS dis
+  FROM T_MCO21C c
+  WHERE CASE WHEN COALESCE(NULLIF(TRIM(c.NIR_RET), ''), '0') = '0' THEN 1 ELSE 0 END
+    + CASE WHEN COALESCE(NULLIF(TRIM(c.NAI_RET), ''), '0') = '0' THEN 1 ELSE 0 END
+    + CASE WHEN COALESCE(NULLIF(TRIM(c.SEX_RET), ''), '0') = '0' THEN 1 ELSE 0 END
+    + CASE WHEN COALESCE(NULLIF(TRIM(c.SEJ_RET), ''), '0') = '0' THEN 1 ELSE 0 END
+    + CASE WHEN COALESCE(NULLIF(TRIM(c.FHO_RET), ''), '0') = '0' THEN 1 ELSE 0 END
+    + CASE WHEN COALESCE(NULLIF(TRIM(c.PMS_RET), ''), '0') = '0' THEN 1 ELSE 0 END
+    + CASE WHEN COALESCE(NULLIF(TRIM(c.DAT_RET), ''), '0') = '0' THEN 1 ELSE 0 END > 6
+),
+mco21s AS (
+  SELECT n.nir, n.rnk, m.adm AS d0, m.dis AS d1, TRIM(b.DGN_PAL) AS dp,
+    TRIM(b.DGN_REL) AS dr, m.eta, m.rsa
+  FROM T_MCO21B b
+  JOIN mco21c m ON m.eta = b.ETA_NUM AND m.rsa = b.RSA_NUM
+  JOIN nir1 n ON n.nir = m.nir17
+  WHERE CASE WHEN SUBSTR(TRIM(b.GRG_GHM), 1, 2) = '90' THEN 1 ELSE 0 END < 1
+),
+stay AS (
+  SELECT nir, rnk, d0, d1, dp, dr FROM mco20s
+  UNION ALL SELECT nir, rnk, d0, d1, dp, dr FROM mco21s
+),
+das AS (
+  SELECT s.nir, s.rnk, s.d0, s.d1, TRIM(x.ASS_DGN) AS cd
+  FROM T_MCO20D x
+  JOIN mco20s s ON s.eta = x.ETA_NUM AND s.rsa = x.RSA_NUM
+  UNION ALL SELECT s.nir, s.rnk, s.d0, s.d1, TRIM(x.ASS_DGN) AS cd
+  FROM T_MCO21D x
+  JOIN mco21s s ON s.eta = x.ETA_NUM AND s.rsa = x.RSA_NUM
+),
+pact AS (
+  SELECT s.nir, s.rnk, s.d0 + COALESCE(x.ENT_DAT_DEL, 0) AS d0, TRIM(x.CDC_ACT) AS cd
+  FROM T_MCO20A x
+  JOIN mco20s s ON s.eta = x.ETA_NUM AND s.rsa = x.RSA_NUM
+  UNION ALL SELECT s.nir, s.rnk, s.d0 + COALESCE(x.ENT_DAT_DEL, 0) AS d0, TRIM(x.CDC_ACT) AS cd
+  FROM T_MCO21A x
+  JOIN mco21s s ON s.eta = x.ETA_NUM AND s.rsa = x.RSA_NUM
+),
+ald AS (
+  SELECT q.nir, q.rnk, CAST(CAST(i.IMB_ALD_DTD AS DATE) - DATE '1970-01-01' AS BIGINT) AS d0,
+    CASE WHEN i.IMB_ALD_DTF IS NULL THEN 47481 ELSE CAST(CAST(i.IMB_ALD_DTF AS DATE) - DATE '1970-01-01' AS BIGINT) END AS d1,
+    TRIM(i.MED_MTF_COD) AS cd
+  FROM IR_IMB_R i
+  JOIN pers q ON q.nir = i.BEN_NIR_PSA AND q.rnk = COALESCE(i.BEN_RNG_GEM, 0)
+  WHERE CASE WHEN TRIM(i.IMB_ETM_NAT) IN ('11', '12', '13') THEN 1 ELSE 0 END < 1
+),
+ev AS (
+  SELECT x.nir, x.rnk, CAST(1 AS BIGINT) AS kd, CAST(0 AS BIGINT) AS rl, x.d0, x.d1,
+    CAST(x.cip AS VARCHAR) AS cd, CAST(CASE WHEN f.cip IS NOT NULL THEN f.atc ELSE v.atc END AS VARCHAR) AS atc, CAST(x.qty AS BIGINT) AS qty
+  FROM disp x
+  LEFT JOIN phar f ON f.cip = x.cip
+  LEFT JOIN pack_atc v ON v.cip = TRIM(x.cip)
+  UNION ALL SELECT nir, rnk, 2, 1, d0, d1, dp, CAST(NULL AS VARCHAR), CAST(0 AS BIGINT) FROM stay
+  UNION ALL SELECT nir, rnk, 2, 2, d0, d1, dr, CAST(NULL AS VARCHAR), CAST(0 AS BIGINT) FROM stay WHERE CASE WHEN dr IS NULL OR dr = '' THEN 1 ELSE 0 END < 1
+  UNION ALL SELECT nir, rnk, 2, 3, d0, d1, cd, CAST(NULL AS VARCHAR), CAST(0 AS BIGINT) FROM das
+  UNION ALL SELECT nir, rnk, 3, 0, d0, d1, dp, CAST(NULL AS VARCHAR), CAST(0 AS BIGINT) FROM stay
+  UNION ALL SELECT nir, rnk, 4, 0, d0, d1, cd, CAST(NULL AS VARCHAR), CAST(0 AS BIGINT) FROM cam
+  UNION ALL SELECT nir, rnk, 4, 0, d0, d0, cd, CAST(NULL AS VARCHAR), CAST(0 AS BIGINT) FROM pact
+  UNION ALL SELECT nir, rnk, 5, 4, d0, d1, cd, CAST(NULL AS VARCHAR), CAST(0 AS BIGINT) FROM ald
+  UNION ALL SELECT nir, rnk, 6, 0, death, death, CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(0 AS BIGINT) FROM pers WHERE death IS NOT NULL
+  UNION ALL SELECT nir, rnk, 7, 0, d0, d1, CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(0 AS BIGINT) FROM vis
+),
+span AS (
+  SELECT CAST(CAST(make_date(CAST(CAST(EXTRACT(YEAR FROM CAST(DATE '1970-01-01' + CAST(s.lo AS INTEGER) AS DATE)) AS BIGINT) AS BIGINT), CAST(1 AS BIGINT), CAST(1 AS BIGINT)) AS DATE) - DATE '1970-01-01' AS BIGINT) AS ds, CAST(CAST(make_date(CAST(CAST(EXTRACT(YEAR FROM CAST(DATE '1970-01-01' + CAST(s.hi AS INTEGER) AS DATE)) AS BIGINT) AS BIGINT), CAST(12 AS BIGINT), CAST(31 AS BIGINT)) AS DATE) - DATE '1970-01-01' AS BIGINT) AS de
+  FROM (SELECT MIN(d0) AS lo, MAX(d1) AS hi FROM ev WHERE kd <> 5) s
+  WHERE s.lo IS NOT NULL
+),
+obs AS (
+  SELECT q.nir, q.rnk, q.sex, q.dept, q.bya, q.bm, GREATEST(q.birth, s.ds) AS os, LEAST(COALESCE(q.death, 2147483647), s.de) AS oe
+  FROM pers q
+  CROSS JOIN span s
+  WHERE GREATEST(q.birth, s.ds) <= LEAST(COALESCE(q.death, 2147483647), s.de)
+),
+evx AS (
+  SELECT v.nir, v.rnk, v.kd, v.rl, v.d0, v.cd, v.atc, v.qty,
+    GREATEST(LEAST(CASE WHEN v.kd = 3 THEN LEAST(v.d1, v.d0 + 32766) WHEN v.kd = 5 THEN CASE WHEN v.d1 >= 47481 OR v.d1 - v.d0 >= 32767 THEN o.oe ELSE v.d1 END ELSE v.d0 END, o.oe), v.d0) AS e1
+  FROM ev v
+  JOIN obs o ON o.nir = v.nir AND o.rnk = v.rnk
+  WHERE v.kd <> 7
+),
+m_cand AS (
+  SELECT DISTINCT x.nir, x.rnk, x.d0 AS s, x.e1 AS e
+  FROM evx x
+  WHERE CASE WHEN ((x.kd = 1 AND (SUBSTR(x.atc, 1, 5) = 'B01AA' OR SUBSTR(x.atc, 1, 5) = 'B01AF' OR SUBSTR(x.atc, 1, 7) = 'B01AE07'))) THEN 1 ELSE 0 END > 0
+),
+m_pick AS (
+  SELECT nir, rnk, s, e, ROW_NUMBER() OVER (PARTITION BY nir, rnk ORDER BY s, e) AS rn
+  FROM m_cand
+),
+m_idx AS (
+  SELECT c.nir, c.rnk, c.s, c.e, o.os, o.oe, o.sex, o.dept
+  FROM m_pick c
+  JOIN obs o ON o.nir = c.nir AND o.rnk = c.rnk
+  WHERE c.s >= o.os + 365 AND c.s + 0 <= o.oe AND c.rn < 2
+),
+m_l0 AS (
+  SELECT i.nir, i.rnk, i.s, i.e, COUNT(x.d0) AS n
+  FROM m_idx i
+  LEFT JOIN evx x ON x.nir = i.nir AND x.rnk = i.rnk AND (x.kd = 2 AND (SUBSTR(x.cd, 1, 3) = 'I48'))
+    AND x.d0 >= GREATEST(i.s + (-365), i.os) AND x.d0 <= LEAST(i.s + (0), i.oe)
+  GROUP BY i.nir, i.rnk, i.s, i.e
+),
+m_l1 AS (
+  SELECT i.nir, i.rnk, i.s, i.e, COUNT(x.d0) AS n
+  FROM m_idx i
+  LEFT JOIN evx x ON x.nir = i.nir AND x.rnk = i.rnk AND (x.kd = 5 AND (SUBSTR(x.cd, 1, 3) = 'I48'))
+    AND x.d0 >= GREATEST(i.s + (-365), i.os) AND x.d0 <= LEAST(i.s + (0), i.oe)
+  GROUP BY i.nir, i.rnk, i.s, i.e
+),
+m_mask AS (
+  SELECT i.nir, i.rnk, i.s, i.e, i.oe,
+    CASE WHEN (CASE WHEN m_l0.n >= 1 THEN 1 ELSE 0 END) = 1 OR (CASE WHEN m_l1.n >= 1 THEN 1 ELSE 0 END) = 1 THEN 1 ELSE 0 END AS r0
+  FROM m_idx i
+  LEFT JOIN m_l0 ON m_l0.nir = i.nir AND m_l0.rnk = i.rnk AND m_l0.s = i.s AND m_l0.e = i.e
+  LEFT JOIN m_l1 ON m_l1.nir = i.nir AND m_l1.rnk = i.rnk AND m_l1.s = i.s AND m_l1.e = i.e
+),
+m_keep AS (
+  SELECT nir, rnk, s, e, oe FROM m_mask WHERE r0 > 0
+),
+m_dx AS (
+  SELECT x.nir, x.rnk, x.d0 AS d, x.d0 + x.qty * COALESCE(pd.days, 30) - 1 AS ce
+  FROM evx x
+  LEFT JOIN pack_days pd ON pd.cip = TRIM(x.cd)
+  WHERE CASE WHEN x.kd = 1 AND x.qty > 0 AND (SUBSTR(x.atc, 1, 5) = 'B01AA' OR SUBSTR(x.atc, 1, 5) = 'B01AF' OR SUBSTR(x.atc, 1, 7) = 'B01AE07') THEN 1 ELSE 0 END > 0
+),
+m_dx1 AS (
+  SELECT nir, rnk, d, ce, MAX(ce) OVER (PARTITION BY nir, rnk ORDER BY d, ce
+      ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS pe
+  FROM m_dx
+),
+m_dx2 AS (
+  SELECT nir, rnk, d, ce,
+    SUM(CASE WHEN pe IS NULL OR d > pe + 30 + 1 THEN 1 ELSE 0 END) OVER (PARTITION BY nir, rnk ORDER BY d, ce
+      ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS g
+  FROM m_dx1
+),
+m_era AS (
+  SELECT nir, rnk, MIN(d) AS a, MAX(ce) AS b FROM m_dx2 GROUP BY nir, rnk, g
+),
+m_ex AS (
+  SELECT k.nir, k.rnk, k.s, k.e, LEAST(CASE WHEN r.b IS NULL THEN k.s ELSE r.b + 30 END, k.oe) AS bx
+  FROM m_keep k
+  LEFT JOIN m_era r ON r.nir = k.nir AND r.rnk = k.rnk AND r.a <= k.s AND k.s <= r.b
+),
+m_cz AS (
+  SELECT k.nir, k.rnk, k.s, k.e, MIN(k.bx) AS bx, MIN(x.d0) AS cz
+  FROM m_ex k
+  LEFT JOIN evx x ON x.nir = k.nir AND x.rnk = k.rnk AND x.d0 >= k.s AND ((x.kd = 3 AND (SUBSTR(x.cd, 1, 3) = 'I63' OR SUBSTR(x.cd, 1, 3) = 'I64')))
+  GROUP BY k.nir, k.rnk, k.s, k.e
+),
+m_x AS (
+  SELECT nir, rnk, s, e, GREATEST(x, s) AS x
+  FROM (SELECT nir, rnk, s, e, CASE WHEN cz IS NOT NULL AND cz < bx THEN cz ELSE bx END AS x FROM m_cz) t
+),
+m_c1 AS (
+  SELECT nir, rnk, s, e, x, MAX(x) OVER (PARTITION BY nir, rnk ORDER BY s, e
+      ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS pm
+  FROM m_x
+),
+m_c2 AS (
+  SELECT nir, rnk, s, x, SUM(CASE WHEN pm IS NULL OR s > pm + 0 THEN 1 ELSE 0 END) OVER (PARTITION BY nir, rnk ORDER BY s, e
+      ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS g
+  FROM m_c1
+),
+m_rows AS (
+  SELECT nir, rnk, MIN(s) AS a, MAX(x) AS b FROM m_c2 GROUP BY nir, rnk, g
+),
+m_pp AS (
+  SELECT nir, rnk,
+    SUM(1) AS e0, MAX(1) AS q0,
+    SUM(CASE WHEN r0 = 1 THEN 1 ELSE 0 END) AS e1, MAX(CASE WHEN r0 = 1 THEN 1 ELSE 0 END) AS q1,
+    SUM(r0) AS ae0, MAX(r0) AS aq0
+  FROM m_mask
+  GROUP BY nir, rnk
+),
+m_tot AS (
+  SELECT
+    CAST(COALESCE(SUM(e0), 0) AS BIGINT) AS e0, CAST(COALESCE(SUM(q0), 0) AS BIGINT) AS q0,
+    CAST(COALESCE(SUM(e1), 0) AS BIGINT) AS e1, CAST(COALESCE(SUM(q1), 0) AS BIGINT) AS q1,
+    CAST(COALESCE(SUM(ae0), 0) AS BIGINT) AS ae0, CAST(COALESCE(SUM(aq0), 0) AS BIGINT) AS aq0
+  FROM m_pp
+)
+SELECT * FROM (
+  SELECT 0 AS step, CAST('entry' AS VARCHAR) AS name, q0 AS persons, e0 AS events, CAST(0 AS BIGINT) AS lost_persons, CAST(0 AS BIGINT) AS lost_events, q0 AS alone_persons, e0 AS alone_events FROM m_tot
+  UNION ALL SELECT 1 AS step, CAST('atrial fibrillation in the prior year' AS VARCHAR) AS name, q1 AS persons, e1 AS events, q0 - q1 AS lost_persons, e0 - e1 AS lost_events, aq0 AS alone_persons, ae0 AS alone_events FROM m_tot
+) t
+ORDER BY step
