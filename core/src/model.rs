@@ -219,7 +219,8 @@ pub struct Event {
     pub end: Day,
     /// Code id in the dictionary of [`EventKind::dict`]; 0 for death.
     pub code: u32,
-    /// Boxes for dispensings (negative = regularisation), length of stay, act count; else 0.
+    /// Boxes for dispensings (negative = regularisation; the loader nets them into positive
+    /// dispensings, see [`crate::tables::flatten`]), length of stay, act count; else 0.
     pub value: i32,
     /// Stay number linking a stay's diagnoses and acts to it (1-based within the population);
     /// 0 when the event belongs to no stay.

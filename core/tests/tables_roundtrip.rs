@@ -42,7 +42,8 @@ fn ev(
     }
 }
 
-/// Two patients covering every event kind: dispensings (one regularisation), a visit, a city
+/// Two patients covering every event kind: dispensings (positive: regularisations are netted on
+/// load, see `tables_regularisation_lines_netted_by_hand`), a visit, a city
 /// act, two stays in different discharge years (DP, DR, DAS, hospital act), an open and a closed
 /// ALD, a death.
 fn hand_population() -> Population {
@@ -93,7 +94,7 @@ fn hand_population() -> Population {
             day(2019, 2, 10),
             day(2019, 2, 10),
             metformin,
-            -1,
+            1,
             0,
         ),
         ev(
@@ -430,6 +431,33 @@ fn tables_synthetic_round_trip() {
     };
     let mut ca = loose(a);
     ca.retain(|e| !(e.1 == EventKind::Diagnosis && (e.2 == Role::ALD || e.7 == 0)));
+    // Dispensings of one pack to one person on one day come back as one, of their boxes summed
+    // (the netting of regularisation lines), dropped when the sum is not positive.
+    let mut net: std::collections::BTreeMap<(String, Day, String), (i32, Day)> =
+        std::collections::BTreeMap::new();
+    for e in ca.iter().filter(|e| e.1 == EventKind::Dispensing) {
+        let n = net
+            .entry((e.0.clone(), e.3, e.5.clone()))
+            .or_insert((0, e.4));
+        n.0 += e.6;
+        n.1 = n.1.max(e.4);
+    }
+    ca.retain(|e| e.1 != EventKind::Dispensing);
+    for ((nir, start, code), (boxes, end)) in net {
+        if boxes > 0 {
+            ca.push((
+                nir,
+                EventKind::Dispensing,
+                Role::None,
+                start,
+                end,
+                code,
+                boxes,
+                0,
+            ));
+        }
+    }
+    ca.sort_by(|a, b| format!("{a:?}").cmp(&format!("{b:?}")));
     let cb = loose(b);
     let first = ca.iter().zip(&cb).position(|(x, y)| x != y);
     assert!(
@@ -778,4 +806,100 @@ fn tables_visit_surcharge_filter_count_by_hand() {
         .filter_report()
         .iter()
         .any(|r| r.filter.starts_with("CPL_MAJ_TOP >= 2") && r.rows_removed == 0));
+}
+
+#[test]
+fn tables_regularisation_lines_netted_by_hand() {
+    let key = DCIR_KEY;
+    // Twins A rank 1 and A rank 2 (two persons).
+    let ben = "BEN_NIR_PSA;BEN_RNG_GEM;BEN_SEX_COD;BEN_NAI_ANN\nA;1;1;1950\nA;2;1;1950\n";
+    // Dispensing lines (claim number, flux date, rank, care start, pack, boxes), packs X and Y:
+    // 09/01 X: +3 (flux 02) then −3 (flux 03): cancelled, both lines dropped;
+    // 10/01 X: +2 then −1: one dispensing of 1 box (1 line removed);
+    // 10/01 Y: +1: kept as is;
+    // 11/01 X: −1 alone: dropped;
+    // 12/01 X: +1 and +1 on two claims of the same flux: one dispensing of 2 boxes (1 removed);
+    // 12/01 X of the twin of rank 2: +1, another person, kept;
+    // 13/01 X: +1, −1, +1 over three fluxes: one dispensing of 1 box (2 removed);
+    // a line with DPN_QLF = 71 (−1 on 10/01 X): removed by that filter, not netted.
+    let x = "3400930000001";
+    let y = "3400930000002";
+    let lines: [(u32, &str, u32, &str, &str, i32, &str); 12] = [
+        (1, "01/02/2020", 1, "09/01/2020", x, 3, "0"),
+        (2, "01/03/2020", 1, "09/01/2020", x, -3, "0"),
+        (3, "01/02/2020", 1, "10/01/2020", x, 2, "0"),
+        (4, "01/03/2020", 1, "10/01/2020", x, -1, "0"),
+        (5, "01/02/2020", 1, "10/01/2020", y, 1, "0"),
+        (6, "01/02/2020", 1, "11/01/2020", x, -1, "0"),
+        (7, "01/02/2020", 1, "12/01/2020", x, 1, "0"),
+        (8, "01/02/2020", 1, "12/01/2020", x, 1, "0"),
+        (9, "01/02/2020", 2, "12/01/2020", x, 1, "0"),
+        (10, "01/02/2020", 1, "13/01/2020", x, 1, "0"),
+        (11, "01/03/2020", 1, "13/01/2020", x, -1, "0"),
+        (12, "01/04/2020", 1, "13/01/2020", x, 1, "0"),
+    ];
+    let mut prs = format!("{key};BEN_NIR_PSA;BEN_RNG_GEM;EXE_SOI_DTD;PRS_NAT_REF;DPN_QLF\n");
+    let mut pha = format!("{key};PHA_PRS_C13;PHA_ACT_QSN\n");
+    let info = (13, "01/03/2020", 1, "10/01/2020", x, -1, "71");
+    for (n, flx, rank, day, cip, boxes, dpn) in lines.iter().copied().chain([info]) {
+        let k = format!("{n};{flx};1;0;1;{flx};01C;1;1");
+        prs.push_str(&format!("{k};A;{rank};{day};3317;{dpn}\n"));
+        pha.push_str(&format!("{k};{cip};{boxes}\n"));
+    }
+    let read = |t: &str, s: &str| {
+        (
+            t.to_string(),
+            tables::csv::read_csv(t, s.as_bytes(), t).unwrap(),
+        )
+    };
+    let ds = Dataset::from_tables(vec![
+        read("IR_BEN_R", ben),
+        read("ER_PRS_F", &prs),
+        read("ER_PHA_F", &pha),
+    ])
+    .unwrap();
+    let rep = |t: &str, f: &str| {
+        ds.filter_report()
+            .iter()
+            .find(|r| r.table == t && r.filter.starts_with(f))
+            .map(|r| r.rows_removed)
+    };
+    assert_eq!(
+        rep("ER_PHA_F", "PHA_ACT_QSN netted"),
+        Some(2 + 1 + 1 + 1 + 2)
+    );
+    assert_eq!(rep("ER_PRS_F", "DPN_QLF = 71"), Some(1));
+    let p = ds.population();
+    let mut got: Vec<(u32, Day, String, i32)> = p
+        .events
+        .iter()
+        .filter(|e| e.kind == EventKind::Dispensing)
+        .map(|e| {
+            let cip = p.dicts.drug.code(e.code).to_string();
+            (
+                p.patients[e.patient as usize].rank as u32,
+                e.start,
+                cip,
+                e.value,
+            )
+        })
+        .collect();
+    got.sort();
+    let d = |day: u32| from_ymd(2020, 1, day);
+    assert_eq!(
+        got,
+        vec![
+            (1, d(10), x.to_string(), 1),
+            (1, d(10), y.to_string(), 1),
+            (1, d(12), x.to_string(), 2),
+            (1, d(13), x.to_string(), 1),
+            (2, d(12), x.to_string(), 1),
+        ]
+    );
+    // No dispensing line: the netting is still reported, with 0 rows.
+    let ds = Dataset::from_tables(vec![read("IR_BEN_R", ben)]).unwrap();
+    assert!(ds
+        .filter_report()
+        .iter()
+        .any(|r| r.filter.starts_with("PHA_ACT_QSN netted") && r.rows_removed == 0));
 }

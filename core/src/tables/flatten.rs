@@ -8,6 +8,14 @@
 //! - `T_MCOaaC`: stays with any return code (`NIR_RET`, `NAI_RET`, `SEX_RET`, `SEJ_RET`,
 //!   `FHO_RET`, `PMS_RET`, `DAT_RET`) other than `0` are dropped; `T_MCOaaB`: stays whose GHM
 //!   starts with `90` (errors) are dropped.
+//! - `ER_PHA_F`: regularisations netted. A dispensing cancelled or corrected in a later flux
+//!   comes back as a line with a negative (or corrective) `PHA_ACT_QSN`; so the dispensing
+//!   lines of one person (after the identity below) with the same care start `EXE_SOI_DTD` and
+//!   the same pack `PHA_PRS_C13`, from any flux, are summed into one dispensing of that many
+//!   boxes (ending on the latest `EXE_SOI_DTF` of the group) when the sum is positive, and
+//!   dropped when it is zero or negative. The report counts the lines removed: all but one of
+//!   a group kept, every line of a group dropped. Two dispensings of the same pack to the same
+//!   person on the same day are thus one dispensing of their boxes.
 //! - `IR_IMB_R`: exemptions of nature 11, 12, 13 (work accident, occupational disease,
 //!   invalidity) are dropped.
 //! - `T_MCOaaB`, `C`, `D`, `A`: rows of the FINESS under which AP-HP, AP-HM and the HCL
@@ -27,7 +35,7 @@
 //! `T_MCOaaC` row, a row of a person missing from `IR_BEN_R`) are dropped and reported too.
 //!
 //! Mapping: a `ER_PRS_F` line with an `ER_PHA_F` detail is a dispensing (code: CIP13, value:
-//! `PHA_ACT_QSN`), one with an `ER_CAM_F` detail an act (value: `PRS_ACT_QTE`, 1 when empty),
+//! `PHA_ACT_QSN`, netted as above), one with an `ER_CAM_F` detail an act (value: `PRS_ACT_QTE`, 1 when empty),
 //! any other line a visit (code: `PRS_NAT_REF`, value: `PRS_ACT_QTE`, 1 when empty). A stay gives
 //! a stay event (code: `DGN_PAL`, value: `SEJ_NBJ`), its DP, DR and DAS diagnoses and its acts
 //! (day: admission + `ENT_DAT_DEL`), all numbered by (patient, admission, `RSA_NUM`,
@@ -78,6 +86,11 @@ fn dated(v: Option<Day>, sentinels: &mut usize) -> Option<Day> {
 fn duplicate_finess(eta: &str) -> bool {
     super::render::DUPLICATE_FINESS.contains(&eta.trim())
 }
+
+/// The netting of regularisation lines, in the [`FilterReport`]: the lines of one person's
+/// dispensings of one pack on one care start date are summed into one dispensing.
+pub const REGULARISATION_FILTER: &str =
+    "PHA_ACT_QSN netted per (person, EXE_SOI_DTD, PHA_PRS_C13): one line per positive sum, none otherwise";
 
 /// Rows removed from a table by one quality filter.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -393,6 +406,9 @@ pub fn flatten(tables: &[(String, RecordBatch)]) -> Result<(Population, Vec<Filt
     f.orphan("ER_PRS_F", FICTITIOUS_FILTER, fict);
     f.orphan("ER_PRS_F", SENTINEL_FILTER, sentinels);
 
+    // Dispensings netted per (person, care start, pack) across fluxes: boxes summed, the end
+    // the latest one, the number of lines read.
+    let mut netted: HashMap<(u32, Day, u32), (i64, Day, usize)> = HashMap::new();
     let mut orphans = 0;
     for (_, name, b, first) in of(TableKind::Pha) {
         let c = Cols::at(name, b, *first);
@@ -415,6 +431,18 @@ pub fn flatten(tables: &[(String, RecordBatch)]) -> Result<(Population, Vec<Filt
                     f.pop.dicts.intern_drug(code, atc)
                 }
             };
+            let n = netted.entry((p, start, id)).or_insert((0, end, 0));
+            n.0 += i64::from(boxes);
+            n.1 = n.1.max(end);
+            n.2 += 1;
+        }
+    }
+    f.orphan("ER_PHA_F", "no ER_PRS_F line with this join key", orphans);
+    let mut netted_away = 0;
+    for ((p, start, id), (boxes, end, lines)) in netted {
+        if boxes > 0 {
+            netted_away += lines - 1;
+            let boxes = i32::try_from(boxes).unwrap_or(i32::MAX);
             f.push(
                 p,
                 EventKind::Dispensing,
@@ -425,9 +453,11 @@ pub fn flatten(tables: &[(String, RecordBatch)]) -> Result<(Population, Vec<Filt
                 boxes,
                 0,
             );
+        } else {
+            netted_away += lines;
         }
     }
-    f.orphan("ER_PHA_F", "no ER_PRS_F line with this join key", orphans);
+    f.report("ER_PHA_F", REGULARISATION_FILTER, netted_away);
     let mut orphans = 0;
     for (_, name, b, first) in of(TableKind::Cam) {
         let c = Cols::at(name, b, *first);
