@@ -288,6 +288,27 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         gen_all
     );
 
+    // The density the timings are measured on (PRODUCT.md §3.4: about 41 boxes per person-year).
+    let person_years: f64 = (0..pop.patients.len())
+        .filter_map(|i| pop.observation(i))
+        .map(|(a, b)| (b - a + 1) as f64 / 365.2425)
+        .sum();
+    let (mut lines, mut boxes) = (0u64, 0i64);
+    for e in &pop.events {
+        if e.kind == EventKind::Dispensing {
+            lines += 1;
+            boxes += i64::from(e.value);
+        }
+    }
+    let boxes_py = boxes as f64 / person_years;
+    println!(
+        "density: {:.1} reimbursed boxes per person-year (target about 41), {:.1} dispensing \
+         lines, {:.1} events",
+        boxes_py,
+        lines as f64 / person_years,
+        n_events as f64 / person_years
+    );
+
     let (build_s, store) = best_of(args.repeat, || EventStore::build(&pop));
     let offsets_per_event = 4.0 * (store.n_patients() + 1) as f64 / n_events.max(1) as f64;
     println!(
@@ -310,6 +331,9 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         "events": n_events,
         "generation_one_thread_s": gen_1t,
         "generation_all_threads_s": gen_all,
+        "generation_events_per_s_per_core": n_events as f64 / gen_1t,
+        "boxes_per_person_year": boxes_py,
+        "dispensing_lines_per_person_year": lines as f64 / person_years,
         "store_build_s": build_s,
         "bytes_per_event": store.bytes_per_event(),
         "postings_bytes_per_event": store.postings.bytes() as f64 / n_events.max(1) as f64,
@@ -402,10 +426,29 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         sets.push(json!({"cohort": name, "persons": rows.n_persons(), "seconds": t}));
     }
     results["aggregates"] = Value::Array(sets);
+    match peak_memory_bytes() {
+        Some(b) => {
+            println!(
+                "peak memory (resident): {:.2} GB for {} patients",
+                b as f64 / 1e9,
+                args.patients
+            );
+            results["peak_memory_bytes"] = json!(b);
+        }
+        None => println!("peak memory: not available on this system"),
+    }
     fs::create_dir_all(&args.out)?;
     fs::write(
         args.out.join("native.json"),
         serde_json::to_string_pretty(&results)?,
     )?;
     Ok(())
+}
+
+/// Peak resident memory of this process (`VmHWM` of `/proc/self/status`), where Linux gives it.
+fn peak_memory_bytes() -> Option<u64> {
+    let status = fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
 }

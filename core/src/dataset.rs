@@ -21,6 +21,8 @@ pub struct Dataset {
     /// Rendered source tables, kept once rendered (batches share their buffers when handed out).
     tables: OnceLock<Vec<(String, RecordBatch)>>,
     filters: Vec<FilterReport>,
+    /// Traps of real extracts written into the rendered tables.
+    pitfalls: tables::Pitfalls,
 }
 
 /// Overview of a dataset, for display and export (serialises to JSON).
@@ -61,9 +63,14 @@ pub struct TableRows {
 }
 
 impl Dataset {
-    /// A synthetic dataset ([`crate::synth::generate`]).
+    /// A synthetic dataset ([`crate::synth::generate`]); with `config.pitfalls`, its source
+    /// tables hold every trap of [`tables::Pitfalls`].
     pub fn synthetic(config: &SynthConfig) -> Result<Dataset> {
-        Ok(Dataset::from_population(crate::synth::generate(config)?))
+        let mut ds = Dataset::from_population(crate::synth::generate(config)?);
+        if config.pitfalls {
+            ds.pitfalls = tables::Pitfalls::all();
+        }
+        Ok(ds)
     }
 
     /// A dataset holding `population`.
@@ -73,6 +80,7 @@ impl Dataset {
             store: OnceLock::new(),
             tables: OnceLock::new(),
             filters: Vec::new(),
+            pitfalls: tables::Pitfalls::default(),
         }
     }
 
@@ -87,6 +95,7 @@ impl Dataset {
             store: OnceLock::new(),
             tables: OnceLock::new(),
             filters,
+            pitfalls: tables::Pitfalls::default(),
         })
     }
 
@@ -105,13 +114,14 @@ impl Dataset {
         tables::write_dir(path.as_ref(), &self.tables()?, format)
     }
 
-    /// The source tables rendered from the population ([`tables::render()`]), in a fixed order.
-    /// Rendering costs about as much as generating, so the tables are rendered once and kept.
+    /// The source tables rendered from the population ([`tables::render_with()`], with the
+    /// pitfalls of a synthetic dataset made in that mode), in a fixed order. Rendering costs
+    /// about as much as generating, so the tables are rendered once and kept.
     pub fn tables(&self) -> Result<Vec<(String, RecordBatch)>> {
         if let Some(t) = self.tables.get() {
             return Ok(t.clone());
         }
-        let rendered = tables::render(&self.population)?;
+        let rendered = tables::render_with(&self.population, self.pitfalls)?;
         Ok(self.tables.get_or_init(|| rendered).clone())
     }
 

@@ -10,6 +10,10 @@ pub type Day = i32;
 pub const MIN_DAY: Day = -25_567;
 /// Latest date accepted in source tables (2099-12-31).
 pub const MAX_DAY: Day = 47_481;
+/// 1600-01-01, the date SNDS extracts write for a missing date (a living person's death date,
+/// an open ALD's end): accepted in source tables by [`parse_source`], and read as empty by the
+/// loader.
+pub const SENTINEL: Day = -135_140;
 
 /// Days since 1970-01-01 of a civil date (proleptic Gregorian). `month` 1–12, `day` 1–31.
 pub fn from_ymd(year: i32, month: u32, day: u32) -> Day {
@@ -81,6 +85,16 @@ pub fn age_at(birth: Day, at: Day) -> i32 {
 /// day is an error, as is any other trailing text. The result must lie in
 /// [`MIN_DAY`]..=[`MAX_DAY`]. Never panics, whatever the text (non-ASCII included).
 pub fn parse(text: &str) -> Result<Day, String> {
+    parse_in(text, false)
+}
+
+/// [`parse`] for a date of a source table: the missing-date sentinel 1600-01-01 ([`SENTINEL`],
+/// in any of the accepted spellings) is accepted too.
+pub fn parse_source(text: &str) -> Result<Day, String> {
+    parse_in(text, true)
+}
+
+fn parse_in(text: &str, sentinel: bool) -> Result<Day, String> {
     let t = text.trim();
     let bad = || format!("expected a date such as 2021-03-09 or 09/03/2021, found {t:?}");
     if !t.is_ascii() {
@@ -139,6 +153,9 @@ pub fn parse(text: &str) -> Result<Day, String> {
         return Err(format!("{t:?} is not a valid calendar date"));
     }
     let day = from_ymd(y as i32, m, d);
+    if sentinel && day == SENTINEL {
+        return Ok(day);
+    }
     if !(MIN_DAY..=MAX_DAY).contains(&day) {
         return Err(format!(
             "date {t:?} is out of range (1900-01-01 to 2099-12-31)"
@@ -220,6 +237,12 @@ mod tests {
         assert_eq!(from_ymd(2000, 3, 1), 10_957 + 31 + 29);
         assert_eq!(from_ymd(1969, 12, 31), -1);
         assert_eq!(from_ymd(1900, 1, 1), MIN_DAY);
+        assert_eq!(from_ymd(1600, 1, 1), SENTINEL);
+        assert_eq!(format(SENTINEL), "1600-01-01");
+        assert_eq!(parse_source("01/01/1600"), Ok(SENTINEL));
+        assert_eq!(parse_source("01JAN1600"), Ok(SENTINEL));
+        assert!(parse("1600-01-01").is_err());
+        assert!(parse_source("1600-01-02").is_err());
         assert_eq!(from_ymd(2099, 12, 31), MAX_DAY);
     }
 

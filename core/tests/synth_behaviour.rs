@@ -158,9 +158,9 @@ fn synth_background_care_for_nearly_everyone() {
     // common drug (in the SNDS, under 1 % of people have no reimbursed care over 5 years).
     let (mut full, mut full_none, mut year, mut year_none) = (0, 0, 0, 0);
     // Per calendar year: DREES reports that about 85 % of people see a GP at least once a
-    // year. The generator draws visits from one Poisson rate per age, sex and number of
-    // conditions, with no low-use individuals, and gives about 98 %: the bound checks that
-    // nearly everyone, but not literally everyone, has a visit each year.
+    // year. The generator draws visits from a Poisson rate per age, sex and number of
+    // conditions times a yearly frailty (CALIBRATION.md holds it to 85 ± 4 %): the bound here
+    // only checks that most people, but not literally everyone, have a visit each year.
     let (mut person_years, mut with_gp) = (0, 0);
     for (p, events) in patients.iter().enumerate() {
         let pat = &pop.patients[p];

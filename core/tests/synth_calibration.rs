@@ -508,3 +508,330 @@ fn synth_day_in_period() {
     let span: Day = pop.data_end - pop.data_start + 1;
     assert_eq!(span, 365 * 5 + 1);
 }
+
+/// Boxes dispensed and person-years lived, by age in years (0–109, 110 and over in the last),
+/// each box counted at the patient's age on the day it was dispensed; men then women.
+struct Density {
+    boxes: [[f64; 111]; 2],
+    years: [[f64; 111]; 2],
+}
+
+fn density() -> &'static Density {
+    static D: OnceLock<Density> = OnceLock::new();
+    D.get_or_init(|| {
+        let (pop, _) = data();
+        let mut d = Density {
+            boxes: [[0.0; 111]; 2],
+            years: [[0.0; 111]; 2],
+        };
+        let s = |p: &cohorte_core::model::Patient| (p.sex == sex::FEMALE) as usize;
+        for (i, p) in pop.patients.iter().enumerate() {
+            let Some((lo, hi)) = pop.observation(i) else {
+                continue;
+            };
+            // Split the observation at birthdays (births fall on the 15th: no 29 February).
+            let (by, bm, bd) = dates::to_ymd(p.birth);
+            let mut age = dates::age_at(p.birth, lo).max(0);
+            let mut from = lo;
+            while from <= hi {
+                let next = dates::from_ymd(by + age + 1, bm, bd);
+                let to = (next - 1).min(hi);
+                d.years[s(p)][(age as usize).min(110)] += (to - from + 1) as f64 / 365.2425;
+                from = to + 1;
+                age += 1;
+            }
+        }
+        for e in &pop.events {
+            if e.kind == EventKind::Dispensing {
+                let p = &pop.patients[e.patient as usize];
+                let age = dates::age_at(p.birth, e.start).clamp(0, 110) as usize;
+                d.boxes[s(p)][age] += e.value as f64;
+            }
+        }
+        d
+    })
+}
+
+/// Boxes per person-year at ages `lo..=hi`, for men (`Some(false)`), women or both.
+fn boxes_per_year(lo: usize, hi: usize, women: Option<bool>) -> f64 {
+    let d = density();
+    let sexes: &[usize] = match women {
+        None => &[0, 1],
+        Some(false) => &[0],
+        Some(true) => &[1],
+    };
+    let (mut b, mut y) = (0.0, 0.0);
+    for &s in sexes {
+        for a in lo..=hi.min(110) {
+            b += d.boxes[s][a];
+            y += d.years[s][a];
+        }
+    }
+    b / y
+}
+
+/// Share of calendar person-years (people observed the whole year) with at least one event
+/// matching `f`.
+fn share_of_years_with(f: impl Fn(&cohorte_core::model::Event) -> bool) -> f64 {
+    let (pop, _) = data();
+    let (mut n, mut with) = (0u64, 0u64);
+    let mut events = pop.events.iter().peekable();
+    for (i, _) in pop.patients.iter().enumerate() {
+        let mut hit = [false; 40];
+        while let Some(e) = events.next_if(|e| e.patient as usize == i) {
+            if f(e) {
+                let k = (dates::year(e.start) - dates::year(pop.data_start)) as usize;
+                if k < hit.len() {
+                    hit[k] = true;
+                }
+            }
+        }
+        let Some((lo, hi)) = pop.observation(i) else {
+            continue;
+        };
+        for y in dates::year(pop.data_start)..=dates::year(pop.data_end) {
+            if lo <= dates::from_ymd(y, 1, 1) && hi >= dates::from_ymd(y, 12, 31) {
+                n += 1;
+                with += hit[(y - dates::year(pop.data_start)) as usize] as u64;
+            }
+        }
+    }
+    with as f64 / n as f64
+}
+
+/// Boxes dispensed by ATC code prefix of length `level` (1, 3, 4, 5 or 7 characters), with the
+/// total.
+fn boxes_by_atc(level: usize) -> (Vec<(String, f64)>, f64) {
+    let (pop, _) = data();
+    let mut by: std::collections::BTreeMap<String, f64> = Default::default();
+    let mut total = 0.0;
+    for e in &pop.events {
+        if e.kind == EventKind::Dispensing {
+            let atc = &pop.dicts.drug_atc[e.code as usize];
+            *by.entry(atc[..level.min(atc.len())].to_string())
+                .or_default() += e.value as f64;
+            total += e.value as f64;
+        }
+    }
+    let mut v: Vec<(String, f64)> = by.into_iter().collect();
+    v.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    (v, total)
+}
+
+#[test]
+fn synth_dispensing_density_by_age_and_sex() {
+    for (lo, hi) in [
+        (0, 19),
+        (20, 39),
+        (40, 59),
+        (60, 64),
+        (65, 69),
+        (70, 79),
+        (80, 110),
+    ] {
+        println!(
+            "boxes per person-year {lo}-{hi}: men {:.1}, women {:.1}",
+            boxes_per_year(lo, hi, Some(false)),
+            boxes_per_year(lo, hi, Some(true))
+        );
+    }
+    let (pop, _) = data();
+    let py: f64 = density().years.iter().flatten().sum();
+    let lines = pop
+        .events
+        .iter()
+        .filter(|e| e.kind == EventKind::Dispensing)
+        .count();
+    println!(
+        "per person-year: {:.1} events, {:.1} dispensing lines",
+        pop.events.len() as f64 / py,
+        lines as f64 / py
+    );
+    check(&[
+        Target {
+            name: "boxes per person-year",
+            target: 41.0,
+            tolerance: 4.0,
+            value: boxes_per_year(0, 110, None),
+        },
+        Target {
+            name: "boxes per person-year, aged 65-69",
+            target: 75.0,
+            tolerance: 10.0,
+            value: boxes_per_year(65, 69, None),
+        },
+        Target {
+            name: "boxes per person-year, aged 80+",
+            target: 108.0,
+            tolerance: 12.0,
+            value: boxes_per_year(80, 110, None),
+        },
+        Target {
+            name: "boxes per person-year, women / men",
+            target: 1.25,
+            tolerance: 0.2,
+            value: boxes_per_year(0, 110, Some(true)) / boxes_per_year(0, 110, Some(false)),
+        },
+        Target {
+            name: "person-years with a dispensing",
+            target: 0.87,
+            tolerance: 0.05,
+            value: share_of_years_with(|e| e.kind == EventKind::Dispensing),
+        },
+        Target {
+            name: "person-years with a GP visit",
+            target: 0.85,
+            tolerance: 0.04,
+            value: share_of_years_with(|e| e.kind == EventKind::Visit),
+        },
+    ]);
+}
+
+#[test]
+fn synth_drug_mix_follows_open_medic() {
+    let (subst, total) = boxes_by_atc(7);
+    let (classes, _) = boxes_by_atc(1);
+    for (code, b) in subst.iter().take(12) {
+        println!("{code}: {:.1} % of boxes", 100.0 * b / total);
+    }
+    for (code, b) in &classes {
+        println!("ATC {code}: {:.1} % of boxes", 100.0 * b / total);
+    }
+    let share = |v: &[(String, f64)], code: &str| {
+        v.iter().find(|(c, _)| c == code).map_or(0.0, |x| x.1) / total
+    };
+    // Paracetamol first, far ahead of the second substance.
+    assert_eq!(subst[0].0, "N02BE01", "{:?}", &subst[..3]);
+    check(&[
+        Target {
+            name: "paracetamol, share of boxes",
+            target: 0.15,
+            tolerance: 0.05,
+            value: share(&subst, "N02BE01"),
+        },
+        Target {
+            name: "paracetamol / second substance",
+            target: 4.0,
+            tolerance: 2.0,
+            value: subst[0].1 / subst[1].1,
+        },
+        Target {
+            name: "nervous system (N), share of boxes",
+            target: 0.30,
+            tolerance: 0.08,
+            value: share(&classes, "N"),
+        },
+    ]);
+    // The nervous system leads the classes.
+    assert_eq!(classes[0].0, "N", "{:?}", &classes[..3]);
+}
+
+/// One-year mortality after a first stay with a main diagnosis of one of `prefixes`: the
+/// patient's first such stay in the data, admitted from the data's second year (a year of
+/// look-back without such a stay) to a year before its end, with no earlier ALD of one of
+/// `ald` (a condition known before), of patients of one sex (any when `None`) aged `ages` at
+/// admission. Returns (deaths within 365 days of admission, stays).
+fn one_year_mortality(
+    prefixes: &[&str],
+    ald: &[&str],
+    women: Option<bool>,
+    ages: std::ops::Range<i32>,
+) -> (u64, u64) {
+    let (pop, s) = data();
+    let ids = |list: &[&str]| -> Vec<std::ops::Range<u32>> {
+        list.iter()
+            .map(|p| s.code_ids(CodeSystem::Icd10, p))
+            .collect()
+    };
+    let (stay_ids, ald_ids) = (ids(prefixes), ids(ald));
+    let hit = |r: &[std::ops::Range<u32>], code: u32| r.iter().any(|r| r.contains(&code));
+    let (first, last) = (pop.data_start + 365, pop.data_end - 365);
+    let (mut deaths, mut n) = (0, 0);
+    for p in 0..s.n_patients() {
+        if women.is_some_and(|w| w != (s.patients.sex[p] == sex::FEMALE)) {
+            continue;
+        }
+        let Some(i) = s
+            .events_of(p)
+            .find(|&i| s.kind_of(i) == EventKind::Stay && hit(&stay_ids, s.code[i]))
+        else {
+            continue;
+        };
+        let day = s.date[i];
+        if day < first || day > last {
+            continue;
+        }
+        let known = s
+            .events_of(p)
+            .any(|j| s.kind_of(j) == EventKind::Ald && hit(&ald_ids, s.code[j]) && s.date[j] < day);
+        if known || !ages.contains(&dates::age_at(s.patients.birth[p], day)) {
+            continue;
+        }
+        n += 1;
+        deaths += (s.patients.death[p] <= day + 365) as u64;
+    }
+    (deaths, n)
+}
+
+#[test]
+fn synth_mortality_after_serious_events() {
+    let rate = |(d, n): (u64, u64)| {
+        println!("  {d} deaths within a year among {n} first stays");
+        d as f64 / n as f64
+    };
+    check(&[
+        Target {
+            name: "one-year mortality, ischaemic stroke, women 65+",
+            target: 0.29,
+            tolerance: 0.05,
+            value: rate(one_year_mortality(
+                &["I63"],
+                &["I63", "I69"],
+                Some(true),
+                65..200,
+            )),
+        },
+        Target {
+            name: "one-year mortality, ischaemic stroke, 75+",
+            target: 0.27,
+            tolerance: 0.05,
+            value: rate(one_year_mortality(&["I63"], &["I63", "I69"], None, 75..200)),
+        },
+        Target {
+            name: "one-year mortality, ischaemic stroke, under 65",
+            target: 0.09,
+            tolerance: 0.05,
+            value: rate(one_year_mortality(&["I63"], &["I63", "I69"], None, 0..65)),
+        },
+        Target {
+            name: "one-year mortality, myocardial infarction",
+            target: 0.11,
+            tolerance: 0.04,
+            value: rate(one_year_mortality(&["I21"], &["I2"], None, 0..200)),
+        },
+        Target {
+            name: "one-year mortality, myocardial infarction, 80+",
+            target: 0.30,
+            tolerance: 0.08,
+            value: rate(one_year_mortality(&["I21"], &["I2"], None, 80..200)),
+        },
+        Target {
+            name: "one-year mortality, first heart failure stay",
+            target: 0.29,
+            tolerance: 0.06,
+            value: rate(one_year_mortality(&["I50"], &["I50"], None, 0..200)),
+        },
+        Target {
+            name: "one-year mortality, hip fracture, 65+",
+            target: 0.23,
+            tolerance: 0.05,
+            value: rate(one_year_mortality(&["S72"], &[], None, 65..200)),
+        },
+        Target {
+            name: "one-year mortality, breast cancer surgery, women",
+            target: 0.03,
+            tolerance: 0.025,
+            value: rate(one_year_mortality(&["C50"], &[], Some(true), 0..200)),
+        },
+    ]);
+}

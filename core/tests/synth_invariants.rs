@@ -153,7 +153,7 @@ fn synth_stays_are_well_formed() {
         }
         for e in events {
             match e.kind {
-                EventKind::Dispensing => assert!((1..=3).contains(&e.value), "{e:?}"),
+                EventKind::Dispensing => assert!((1..=6).contains(&e.value), "{e:?}"),
                 EventKind::Diagnosis => assert!(e.stay > 0, "hospital diagnoses belong to stays"),
                 EventKind::Ald => {
                     assert_eq!(e.role, Role::ALD);
@@ -398,6 +398,7 @@ fn synth_other_spans_respect_reimbursement_dates() {
         patients: 20_000,
         start_year: 2008,
         years: 12,
+        pitfalls: false,
     })
     .expect("generation succeeds");
     let rules: &[(&str, (i32, u32, u32), bool)] = &[

@@ -52,12 +52,14 @@ impl PyDataset {
         seed: u64,
         years: i64,
         start_year: i32,
+        pitfalls: bool,
     ) -> PyResult<Self> {
         let config = SynthConfig {
             seed,
             patients: to_u32(py, "patients", patients)?,
             start_year,
             years: to_u32(py, "years", years)?,
+            pitfalls,
         };
         errors::run(py, move || CoreDataset::synthetic(&config)).map(wrap)
     }

@@ -82,6 +82,9 @@ impl JsDataset {
             patients: o.patients,
             start_year: o.start_year,
             years: o.years,
+            // The pitfalls are traps of the source tables, which the browser face does not
+            // render: its populations are generated straight into events.
+            pitfalls: false,
         };
         let population = match on_progress {
             None => cohorte_core::synth::generate(&config),

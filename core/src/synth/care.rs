@@ -87,13 +87,49 @@ impl Out<'_> {
 
     /// A one-off dispensing of a substance (acute care): a small box.
     pub(crate) fn once(&mut self, rng: &mut Rng, day: Day, atc: Atc) {
+        let boxes = if rng.chance(0.2) { 2 } else { 1 };
+        self.once_boxes(rng, day, atc, boxes);
+    }
+
+    /// A one-off dispensing of `boxes` small boxes of a substance.
+    #[inline]
+    pub(crate) fn once_boxes(&mut self, rng: &mut Rng, day: Day, atc: Atc, boxes: i32) {
         let p = &self.packs[atc as usize];
         if p.small.is_empty() || !self.inside(day) {
             return;
         }
         let (id, _) = p.small[rng.below(p.small.len() as u64) as usize];
-        let boxes = if rng.chance(0.2) { 2 } else { 1 };
         self.dispense(day, id, boxes);
+    }
+
+    /// Monthly dispensings of a drug taken as needed over a long time (analgesics for chronic
+    /// pain): one pack for the whole period, a line every 3 to 6 weeks of `lo..=hi` small boxes
+    /// (a box of paracetamol 1 g holds 8 tablets: a few days at full dose). One line costs two
+    /// draws.
+    pub(crate) fn monthly_as_needed(
+        &mut self,
+        rng: &mut Rng,
+        atc: Atc,
+        from: Day,
+        to: Day,
+        (lo, hi): (i32, i32),
+    ) {
+        let p = &self.packs[atc as usize];
+        let from = from.max(self.lo);
+        let to = to.min(self.hi);
+        if p.small.is_empty() || from > to {
+            return;
+        }
+        let (id, _) = p.small[rng.below(p.small.len() as u64) as usize];
+        let mut d = from + rng.range_i32(0, 30);
+        while d <= to {
+            let x = rng.next_u64();
+            // Boxes and the next gap from one draw: low bits for the boxes, high bits for the
+            // gap of 21 to 42 days.
+            let boxes = lo + (x % (hi - lo + 1) as u64) as i32;
+            self.dispense(d, id, boxes);
+            d += 21 + ((x >> 32) % 22) as i32;
+        }
     }
 
     /// A long-term illness period (`IR_IMB_R`) with its motivating ICD-10 code; `end` is
@@ -198,12 +234,16 @@ impl Out<'_> {
             d = self.lo + rng.below(days as u64) as i32;
         }
         while d <= to {
-            let boxes = if !quarterly && rng.chance(0.08) { 2 } else { 1 };
+            // One draw per refill, cut in four 16-bit parts: two boxes (8 % of monthly
+            // refills), a jitter of -3 to +5 days, a gap (5 %: holidays, hospital stay,
+            // forgotten refill) of 15 to 90 days.
+            let x = rng.next_u64();
+            let part = |k: u32, n: u64| (((x >> (16 * k)) & 0xFFFF) * n) >> 16;
+            let boxes = if !quarterly && part(0, 100) < 8 { 2 } else { 1 };
             self.dispense(d, id, boxes);
-            let mut next = d + days * boxes + rng.range_i32(-3, 5);
-            if rng.chance(0.05) {
-                // A gap: holidays, hospital stay, forgotten refill.
-                next += rng.range_i32(15, 90);
+            let mut next = d + days * boxes + part(1, 9) as i32 - 3;
+            if part(2, 100) < 5 {
+                next += 15 + part(3, 76) as i32;
             }
             d = next.max(d + 1);
         }

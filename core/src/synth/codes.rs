@@ -132,6 +132,15 @@ code_list!(
         // Acute care: paracetamol, amoxicillin, amoxicillin/clavulanate, ibuprofen, omeprazole,
         // pantoprazole, esomeprazole, prednisolone.
         N02BE01, J01CA04, J01CR02, M01AE01, A02BC01, A02BC02, A02BC05, H02AB06,
+        // Acute care: azithromycin, fosfomycin (cystitis), cefpodoxime, ciprofloxacin,
+        // cetirizine, desloratadine (allergy), carbocisteine, acetylcysteine, dextromethorphan
+        // (cough), ketoprofen, diclofenac, prednisone, tramadol with paracetamol, diazepam,
+        // bromazepam, zopiclone.
+        J01FA10, J01XX01, J01DD13, J01MA02, R06AE07, R06AX27, R05CB03, R05CB01, R05DA09,
+        M01AE03, M01AB05, H02AB07, N02AJ13, N05BA01, N05BA08, N05CF01,
+        // Long-term treatments outside the modelled conditions: levothyroxine, allopurinol,
+        // tramadol, indapamide (third line of hypertension).
+        H03AA01, M04AA01, N02AX02, C03BA11,
     ]
 );
 

@@ -18,7 +18,7 @@
 
 use super::care::{Out, NONE};
 use super::codes::{Atc, Ccam, Icd, Nature, Packs, N_ATC};
-use super::conditions::{age_index, years_to_days, Cond, Tables, ALL, NC, SPECS};
+use super::conditions::{age_index, curve_at, years_to_days, Cond, Tables, ALL, NC, SPECS};
 use super::demography::{self, age, Demography, Person, YEAR};
 use crate::dates::{self, Day};
 use crate::hash::stream_seed;
@@ -31,6 +31,144 @@ const BASE_DEATH: f64 = 0.78;
 
 /// Anti-dementia drugs are no longer reimbursed in France since 1 August 2018 (JO, 29 May 2018).
 const DEMENTIA_DRUGS_DELISTED: (i32, u32, u32) = (2018, 8, 1);
+
+/// A long-term treatment outside the modelled conditions: the share of people on it by age
+/// (nodes `(age, men, women)`, as in `conditions.rs`) and how often it stops.
+struct LongTerm {
+    /// The substance (the statin and the proton pump inhibitor are picked per person).
+    drug: Atc,
+    curve: &'static [(f64, f64, f64)],
+    stop_per_year: f64,
+}
+
+/// Share of chronic courses dispensed in 84/90-day boxes when the substance has them.
+const QUARTERLY_SHARE: f64 = 0.15;
+
+/// Share of GP visits with paracetamol (1 to 3 boxes).
+const PARACETAMOL_PER_VISIT: f64 = 0.45;
+/// Mean number of lines of [`ACUTE`] drugs per GP visit at age `a`: older people's
+/// prescriptions hold more lines.
+fn acute_lines_per_visit(a: f64) -> f64 {
+    match a as u32 {
+        0..=14 => 0.6,
+        15..=44 => 2.0,
+        45..=64 => 2.8,
+        _ => 3.2,
+    }
+}
+
+/// Common acute and episodic drugs of GP prescriptions, with relative weights after their
+/// ranks in Open Medic (boxes): anti-inflammatory drugs, proton pump inhibitors, oral
+/// corticosteroids, antihistamines, analgesics, anxiolytics and hypnotics, vitamin D.
+const ACUTE: [(Atc, f64); 16] = [
+    (Atc::M01AE01, 5.0),
+    (Atc::M01AE03, 3.0),
+    (Atc::M01AB05, 2.0),
+    (Atc::A02BC01, 2.0),
+    (Atc::A02BC05, 2.0),
+    (Atc::A02BC02, 1.0),
+    (Atc::H02AB06, 3.0),
+    (Atc::H02AB07, 2.0),
+    (Atc::R06AX27, 2.0),
+    (Atc::R05DA09, 1.0),
+    (Atc::N02AJ13, 2.0),
+    (Atc::N02AX02, 1.5),
+    (Atc::N05BA01, 1.0),
+    (Atc::N05BA08, 1.5),
+    (Atc::N05CF01, 1.5),
+    (Atc::A11CC05, 2.0),
+];
+
+const LT_STATIN: usize = 0;
+const LT_PPI: usize = 2;
+const LT_PAIN: usize = 4;
+const LT_VITAMIN_D: usize = 5;
+
+/// Long-term treatments, by index (`LT_*`). Shares by age and sex are set so that the boxes
+/// per person-year by age match the Cnam's figures (CALIBRATION.md), in the order of magnitude
+/// of published user counts: statins in primary prevention (about 7 M statin users in all),
+/// levothyroxine (about 3 M users, four in five women), allopurinol, long-term proton pump
+/// inhibitors, analgesics for chronic pain (paracetamol, sometimes tramadol), vitamin D and
+/// hypnotics in older people.
+const LONG_TERM: [LongTerm; 7] = [
+    LongTerm {
+        drug: Atc::C10AA05,
+        curve: &[
+            (35.0, 0.0, 0.0),
+            (45.0, 0.03, 0.015),
+            (55.0, 0.09, 0.05),
+            (65.0, 0.20, 0.15),
+            (75.0, 0.35, 0.32),
+            (85.0, 0.32, 0.32),
+            (95.0, 0.12, 0.12),
+        ],
+        stop_per_year: 0.08,
+    },
+    LongTerm {
+        drug: Atc::H03AA01,
+        curve: &[
+            (15.0, 0.0, 0.0),
+            (25.0, 0.004, 0.02),
+            (45.0, 0.01, 0.06),
+            (65.0, 0.025, 0.11),
+            (80.0, 0.035, 0.13),
+        ],
+        stop_per_year: 0.02,
+    },
+    LongTerm {
+        drug: Atc::A02BC02,
+        curve: &[
+            (20.0, 0.0, 0.0),
+            (40.0, 0.04, 0.05),
+            (60.0, 0.10, 0.12),
+            (70.0, 0.24, 0.26),
+            (80.0, 0.36, 0.38),
+        ],
+        stop_per_year: 0.15,
+    },
+    LongTerm {
+        drug: Atc::M04AA01,
+        curve: &[
+            (35.0, 0.0, 0.0),
+            (50.0, 0.015, 0.002),
+            (65.0, 0.04, 0.01),
+            (80.0, 0.07, 0.03),
+        ],
+        stop_per_year: 0.05,
+    },
+    LongTerm {
+        drug: Atc::N02BE01,
+        curve: &[
+            (30.0, 0.0, 0.0),
+            (45.0, 0.03, 0.05),
+            (60.0, 0.07, 0.11),
+            (70.0, 0.14, 0.20),
+            (80.0, 0.26, 0.36),
+            (90.0, 0.38, 0.48),
+        ],
+        stop_per_year: 0.2,
+    },
+    LongTerm {
+        drug: Atc::A11CC05,
+        curve: &[
+            (50.0, 0.0, 0.0),
+            (60.0, 0.03, 0.10),
+            (75.0, 0.08, 0.22),
+            (85.0, 0.12, 0.28),
+        ],
+        stop_per_year: 0.2,
+    },
+    LongTerm {
+        drug: Atc::N05CF01,
+        curve: &[
+            (40.0, 0.0, 0.0),
+            (60.0, 0.02, 0.04),
+            (75.0, 0.05, 0.09),
+            (85.0, 0.07, 0.12),
+        ],
+        stop_per_year: 0.3,
+    },
+];
 
 /// What every person of a population shares.
 pub(crate) struct Ctx<'a> {
@@ -46,6 +184,8 @@ pub(crate) struct Ctx<'a> {
     dementia_delisted: Day,
     /// Reimbursement dates of recent substances.
     pub available: super::codes::Availability,
+    /// Cumulative weights of [`ACUTE`].
+    acute_cumulative: Vec<f64>,
 }
 
 impl<'a> Ctx<'a> {
@@ -72,6 +212,13 @@ impl<'a> Ctx<'a> {
             packs,
             dementia_delisted: dates::from_ymd(y, m, d),
             available: super::codes::Availability::new(),
+            acute_cumulative: ACUTE
+                .iter()
+                .scan(0.0, |t, (_, w)| {
+                    *t += w;
+                    Some(*t)
+                })
+                .collect(),
         }
     }
 }
@@ -90,6 +237,9 @@ enum AcuteKind {
 struct Acute {
     day: Day,
     kind: AcuteKind,
+    /// The first event of an incident condition (its stay is written by the condition's
+    /// history; the event is listed here for its case fatality).
+    first: bool,
 }
 
 /// Uniform day in `lo..=hi` (`lo` when the range is empty).
@@ -177,6 +327,8 @@ pub(crate) fn patient(
         record: [NONE; NC],
         anticoagulated: false,
         statin: None,
+        first_mi: onset.first_mi,
+        hf_stay: onset.hf_stay,
     };
     h.conditions();
     for a in &acute {
@@ -215,6 +367,10 @@ impl Out<'_> {
 struct Onsets {
     day: [Day; NC],
     prevalent: [bool; NC],
+    /// An incident coronary disease starts with a myocardial infarction (else angina).
+    first_mi: bool,
+    /// An incident heart failure is found at a hospital stay (else in city care).
+    hf_stay: bool,
 }
 
 /// Relative risk of onset of `c` given the conditions already present at `at`.
@@ -266,7 +422,16 @@ fn onsets(ctx: &Ctx, rng: &mut Rng, p: &Person, s: usize) -> Onsets {
             }
         }
     }
-    Onsets { day, prevalent }
+    // How incident coronary disease and heart failure present (drawn here: their first stay's
+    // case fatality is part of the death draw).
+    let first_mi = rng.chance(0.4);
+    let hf_stay = rng.chance(0.7);
+    Onsets {
+        day,
+        prevalent,
+        first_mi,
+        hf_stay,
+    }
 }
 
 /// Acute events over the data span (those after death are dropped later).
@@ -279,6 +444,24 @@ fn schedule_acute(
     acute: &mut Vec<Acute>,
 ) {
     let on = |c: Cond| o.day[c as usize];
+    // First events of incident conditions, for their case fatality.
+    let incident = |c: Cond| {
+        let d = o.day[c as usize];
+        (!o.prevalent[c as usize] && d != NONE && d >= ctx.start && d <= ctx.end).then_some(d)
+    };
+    for (d, kind) in [
+        (incident(Cond::Stroke), AcuteKind::Stroke),
+        (incident(Cond::Ihd).filter(|_| o.first_mi), AcuteKind::Mi),
+        (incident(Cond::Hf).filter(|_| o.hf_stay), AcuteKind::HfStay),
+    ] {
+        if let Some(day) = d {
+            acute.push(Acute {
+                day,
+                kind,
+                first: true,
+            });
+        }
+    }
     // A Poisson process of events at `per_year` from `from` to the end of the data.
     let mut process = |rng: &mut Rng, from: Day, per_year: f64, kind: AcuteKind, max: usize| {
         let mut d = from.max(ctx.start);
@@ -288,7 +471,11 @@ fn schedule_acute(
             if d > ctx.end {
                 break;
             }
-            acute.push(Acute { day: d, kind });
+            acute.push(Acute {
+                day: d,
+                kind,
+                first: false,
+            });
             n += 1;
         }
     };
@@ -342,6 +529,7 @@ fn schedule_acute(
             acute.push(Acute {
                 day: day_in(rng, from, to),
                 kind: AcuteKind::HipFracture,
+                first: false,
             });
             break;
         }
@@ -390,19 +578,23 @@ fn death(ctx: &Ctx, rng: &mut Rng, p: &Person, s: usize, o: &Onsets, acute: &[Ac
     let a_start = |d: Day| age(p.birth, d);
     for e in acute {
         let a = a_start(e.day);
-        // 30-day and one-year case fatality (FAST-MI, AVC registers, hip fracture cohorts).
+        // Deaths within 30 days and from 31 days to one year of the event, by age (CALIBRATION.md:
+        // Santé publique France and Cnam studies of hospitalised patients, FAST-MI, French hip
+        // fracture cohorts), on top of the excess hazard of the condition that follows.
+        let band = if a < 65.0 {
+            0
+        } else if a < 80.0 {
+            1
+        } else {
+            2
+        };
         let (p30, p365) = match e.kind {
-            AcuteKind::Mi => (if a > 75.0 { 0.12 } else { 0.04 }, 0.04),
-            AcuteKind::Stroke => (if a > 80.0 { 0.2 } else { 0.1 }, 0.08),
+            AcuteKind::Mi => [(0.02, 0.01), (0.05, 0.03), (0.12, 0.09)][band],
+            AcuteKind::Stroke => [(0.04, 0.03), (0.08, 0.07), (0.13, 0.11)][band],
+            AcuteKind::HfStay if e.first => [(0.03, 0.04), (0.05, 0.06), (0.07, 0.09)][band],
             AcuteKind::HfStay => (0.06, 0.12),
             AcuteKind::CopdStay => (0.04, 0.06),
-            AcuteKind::HipFracture => {
-                if a > 75.0 {
-                    (0.08, 0.12)
-                } else {
-                    (0.02, 0.03)
-                }
-            }
+            AcuteKind::HipFracture => [(0.01, 0.02), (0.03, 0.06), (0.07, 0.10)][band],
             AcuteKind::AsthmaStay => (0.001, 0.0),
         };
         let u = rng.f64();
@@ -433,6 +625,10 @@ struct History<'c, 'r, 'o, 'e> {
     record: [Day; NC],
     anticoagulated: bool,
     statin: Option<Atc>,
+    /// An incident coronary disease starts with a myocardial infarction.
+    first_mi: bool,
+    /// An incident heart failure is found at a hospital stay.
+    hf_stay: bool,
 }
 
 /// The condition a main or associated diagnosis records.
@@ -525,7 +721,7 @@ impl History<'_, '_, '_, '_> {
     }
 
     fn course(&mut self, atc: Atc, from: Day, to: Day) -> Day {
-        self.out.course(self.rng, atc, from, to, 0.35)
+        self.out.course(self.rng, atc, from, to, QUARTERLY_SHARE)
     }
 
     /// A course until a discontinuation drawn with `stop_per_year`, or `to`.
@@ -615,14 +811,17 @@ impl History<'_, '_, '_, '_> {
         } else {
             self.course_persist(first, t0, end, 0.04);
         }
-        // Dual therapy after a few years for about half of patients.
-        let t1 = t0 + wait(self.rng, 6.0);
+        // Dual therapy after a few years for most patients, then a thiazide-like diuretic
+        // (most treated hypertensive people take two or more drugs).
+        let t1 = t0 + wait(self.rng, 3.0);
         let second = if first == Atc::C08CA01 {
             Atc::C09AA05
         } else {
             Atc::C08CA01
         };
         self.course(second, t1, end);
+        let t2 = t1 + wait(self.rng, 5.0);
+        self.course(Atc::C03BA11, t2, end);
     }
 
     fn diabetes(&mut self, end: Day) {
@@ -857,7 +1056,7 @@ impl History<'_, '_, '_, '_> {
             }
             return;
         }
-        if self.rng.chance(0.4) {
+        if self.first_mi {
             if let Some(dis) = self.mi_stay(o) {
                 if self.rng.chance(0.6) {
                     let s = dis + self.rng.range_i32(15, 90);
@@ -919,7 +1118,7 @@ impl History<'_, '_, '_, '_> {
             }
             return;
         }
-        if self.rng.chance(0.7) {
+        if self.hf_stay {
             let los = self.rng.range_i32(5, 12);
             if let Some(dis) = self.stay(o, los, Icd::I501, None, &[(Ccam::DZQM006, 1)]) {
                 if self.rng.chance(0.7) {
@@ -1153,6 +1352,10 @@ impl History<'_, '_, '_, '_> {
     }
 
     fn acute(&mut self, a: &Acute) {
+        if a.first {
+            // Written by the condition's history.
+            return;
+        }
         let end = self.ctx.end;
         let d = a.day;
         match a.kind {
@@ -1246,14 +1449,22 @@ impl History<'_, '_, '_, '_> {
                 5..=14 => 2.5,
                 15..=44 => 3.0,
                 45..=64 => 4.0,
-                65..=74 => 5.5,
-                _ => 7.0,
+                65..=74 => 6.5,
+                _ => 8.5,
             };
             if female && (15.0..75.0).contains(&a) {
                 rate += 1.0;
             }
             rate += 1.5 * chronic;
-            let n = self.rng.poisson(rate * frac);
+            // People differ in how often they consult: a yearly frailty of mean 1 (half
+            // exponential, half gamma of shape 2), so that about 85 % of person-years hold a GP
+            // visit (DREES) rather than nearly all of them.
+            let frailty = if self.rng.chance(0.5) {
+                self.rng.exponential(1.0)
+            } else {
+                0.5 * (self.rng.exponential(1.0) + self.rng.exponential(1.0))
+            };
+            let n = self.rng.poisson(rate * frac * frailty);
             for _ in 0..n {
                 let d = day_in(self.rng, from, to);
                 let nature = if a >= 75.0 && self.rng.chance(0.25) {
@@ -1262,36 +1473,7 @@ impl History<'_, '_, '_, '_> {
                     Nature::N1111
                 };
                 self.out.visit(d, nature);
-                let x = self.rng.f64();
-                if x < 0.35 {
-                    self.out.once(self.rng, d, Atc::N02BE01);
-                }
-                let child = a < 15.0;
-                // Antibiotics follow the winter epidemics (Santé publique France: consumption
-                // peaks December–March, about twice the summer level).
-                let doy = d - self.ctx.year_starts[k];
-                let season = if !(90..334).contains(&doy) {
-                    1.4
-                } else if (152..273).contains(&doy) {
-                    0.65
-                } else {
-                    1.0
-                };
-                let p_ab = if child { 0.25 } else { 0.12 } * season;
-                if self.rng.chance(p_ab) {
-                    let ab = if self.rng.chance(0.75) {
-                        Atc::J01CA04
-                    } else {
-                        Atc::J01CR02
-                    };
-                    self.out.once(self.rng, d, ab);
-                }
-                if (12.0..70.0).contains(&a) && self.rng.chance(0.1) {
-                    self.out.once(self.rng, d, Atc::M01AE01);
-                }
-                if a >= 18.0 && self.rng.chance(0.05) {
-                    self.out.once(self.rng, d, Atc::A02BC01);
-                }
+                self.visit_drugs(d, k, a, female);
             }
             // Organised breast screening: women 50–74 every two years (participation ~ 50 %).
             if female
@@ -1324,18 +1506,139 @@ impl History<'_, '_, '_, '_> {
                 self.background_stay(d, a, female);
             }
         }
-        // Long-term proton pump inhibitors (~ 15 % of people aged 65+).
-        if self.age(lo) >= 60.0 && self.rng.chance(0.15) {
-            let drug = pick(
+        self.long_term(lo, hi, female);
+    }
+
+    /// Drugs prescribed at a GP visit on day `d` (year `k` of the span, age `a`): paracetamol
+    /// (the most dispensed drug in France, often two or three boxes), antibiotics following the
+    /// winter epidemics, allergy remedies in spring, a single-dose treatment of cystitis for
+    /// women, and a few lines of the common acute drugs ([`ACUTE`]): a French GP prescription
+    /// holds about three lines.
+    fn visit_drugs(&mut self, d: Day, k: usize, a: f64, female: bool) {
+        let child = a < 15.0;
+        if self.rng.chance(PARACETAMOL_PER_VISIT) {
+            let boxes = 1 + self.rng.below(3) as i32;
+            self.out.once_boxes(self.rng, d, Atc::N02BE01, boxes);
+        }
+        // Antibiotics follow the winter epidemics (Santé publique France: consumption
+        // peaks December–March, about twice the summer level).
+        let doy = d - self.ctx.year_starts[k];
+        let season = if !(90..334).contains(&doy) {
+            1.4
+        } else if (152..273).contains(&doy) {
+            0.65
+        } else {
+            1.0
+        };
+        let p_ab = if child { 0.25 } else { 0.12 } * season;
+        if self.rng.chance(p_ab) {
+            let ab = pick(
                 self.rng,
                 &[
-                    (Atc::A02BC02, 0.4),
-                    (Atc::A02BC05, 0.35),
-                    (Atc::A02BC01, 0.25),
+                    (Atc::J01CA04, 0.58),
+                    (Atc::J01CR02, 0.2),
+                    (Atc::J01FA10, 0.14),
+                    (Atc::J01DD13, 0.08),
                 ],
             );
-            let start = lo - self.rng.range_i32(0, 1000);
-            self.course_persist(drug, start, hi, 0.1);
+            self.out.once(self.rng, d, ab);
+            if self.rng.chance(0.3) {
+                let cough = if self.rng.chance(0.6) {
+                    Atc::R05CB03
+                } else {
+                    Atc::R05CB01
+                };
+                self.out.once(self.rng, d, cough);
+            }
+        }
+        // Pollen allergy: spring (March to June).
+        if (3.0..65.0).contains(&a) && (59..181).contains(&doy) && self.rng.chance(0.15) {
+            let boxes = 1 + self.rng.below(2) as i32;
+            let drug = if self.rng.chance(0.5) {
+                Atc::R06AE07
+            } else {
+                Atc::R06AX27
+            };
+            self.out.once_boxes(self.rng, d, drug, boxes);
+        }
+        if female && a >= 15.0 && self.rng.chance(0.04) {
+            let drug = if self.rng.chance(0.8) {
+                Atc::J01XX01
+            } else {
+                Atc::J01MA02
+            };
+            self.out.once(self.rng, d, drug);
+        }
+        let lines = self.rng.poisson(acute_lines_per_visit(a));
+        for _ in 0..lines {
+            let drug = ACUTE[self.rng.from_cumulative(&self.ctx.acute_cumulative)].0;
+            let boxes = 1 + (self.rng.below(4) / 2) as i32;
+            self.out.once_boxes(self.rng, d, drug, boxes);
+        }
+    }
+
+    /// Long-term treatments outside the modelled conditions (primary prevention statins,
+    /// thyroid hormone, gout, proton pump inhibitors, analgesics for chronic pain, vitamin D),
+    /// which make most of the boxes of older people. Each is on at the start of observation with
+    /// its prevalence at that age, or starts during it as the prevalence rises with age.
+    fn long_term(&mut self, lo: Day, hi: Day, female: bool) {
+        let (a0, a1) = (self.age(lo), self.age(hi));
+        for (i, t) in LONG_TERM.iter().enumerate() {
+            let p0 = curve_at(t.curve, a0, female);
+            let start = if self.rng.chance(p0) {
+                // Already treated: started up to three years before.
+                lo - self.rng.range_i32(0, 1095)
+            } else {
+                let p1 = curve_at(t.curve, a1, female);
+                let rise = if p1 > p0 { (p1 - p0) / (1.0 - p0) } else { 0.0 };
+                if !self.rng.chance(rise) {
+                    continue;
+                }
+                day_in(self.rng, lo, hi)
+            };
+            let stop = start.saturating_add(wait(self.rng, 1.0 / t.stop_per_year));
+            match i {
+                LT_STATIN => {
+                    let statin = self.statin();
+                    self.course(statin, start, stop.min(hi));
+                }
+                LT_PPI => {
+                    let drug = pick(
+                        self.rng,
+                        &[
+                            (Atc::A02BC02, 0.4),
+                            (Atc::A02BC05, 0.35),
+                            (Atc::A02BC01, 0.25),
+                        ],
+                    );
+                    self.course(drug, start, stop.min(hi));
+                }
+                LT_PAIN => {
+                    let boxes = if self.age(start) >= 75.0 {
+                        (2, 6)
+                    } else {
+                        (1, 4)
+                    };
+                    self.out
+                        .monthly_as_needed(self.rng, Atc::N02BE01, start, stop.min(hi), boxes);
+                    if self.rng.chance(0.15) {
+                        self.out.monthly_as_needed(
+                            self.rng,
+                            Atc::N02AX02,
+                            start,
+                            stop.min(hi),
+                            (1, 2),
+                        );
+                    }
+                }
+                LT_VITAMIN_D => {
+                    self.out
+                        .as_needed(self.rng, Atc::A11CC05, start, stop.min(hi), 4.0);
+                }
+                _ => {
+                    self.course(t.drug, start, stop.min(hi));
+                }
+            }
         }
     }
 

@@ -14,7 +14,7 @@
 //! | `Stay` | main diagnosis (ICD-10, `DGN_PAL`) | admission / discharge | length of stay (days) | `stay` number |
 //! | `Diagnosis` | ICD-10 | admission / discharge of its stay | 0 | role DP, DR or DAS; `stay` number |
 //! | `Act` | CCAM | day of the act | 1 | `stay` number in hospital, 0 in city care |
-//! | `Dispensing` | CIP13 pack (ATC7 in `drug_atc`) | dispensing day | boxes (1–2) | |
+//! | `Dispensing` | CIP13 pack (ATC7 in `drug_atc`) | dispensing day | boxes (1–6) | |
 //! | `Ald` | ICD-10 (`MED_MTF_COD`) | ALD start (may precede the data) / end, `dates::MAX_DAY` when open | 0 | role ALD; list number from [`ald_number`] |
 //! | `Visit` | nature of service (`PRS_NAT_REF`: 1111 GP, 1112 specialist, 1211 home visit) | visit day | 1 | |
 //! | `Death` | 0 | death day | 0 | the patient's last event |
@@ -47,6 +47,11 @@ pub struct SynthConfig {
     pub start_year: i32,
     /// Number of calendar years covered (default 5).
     pub years: u32,
+    /// "Real-world pitfalls" mode (off by default): the source tables of the population
+    /// ([`crate::Dataset::tables`]) hold the traps of real extracts listed in
+    /// [`crate::tables::render::Pitfalls`], which the loader's quality filters undo. The
+    /// population itself (and its digest) is the same either way.
+    pub pitfalls: bool,
 }
 
 impl Default for SynthConfig {
@@ -56,6 +61,7 @@ impl Default for SynthConfig {
             patients: 10_000,
             start_year: 2019,
             years: 5,
+            pitfalls: false,
         }
     }
 }
@@ -200,7 +206,7 @@ fn parallel(ctx: &history::Ctx, n: u64) -> Result<(Vec<Patient>, Vec<Event>)> {
         .map(|a| (a, (a + CHUNK).min(n)))
         .collect();
     let run = |(a, b): (u64, u64)| {
-        let mut events = Vec::with_capacity(((b - a) * 76) as usize);
+        let mut events = Vec::with_capacity(((b - a) * 176) as usize);
         let mut patients = Vec::with_capacity((b - a) as usize);
         let mut stays = 0u32;
         let mut scratch = care::Scratch::default();
@@ -239,15 +245,15 @@ fn parallel(ctx: &history::Ctx, n: u64) -> Result<(Vec<Patient>, Vec<Event>)> {
 
 /// Generation on one thread, straight into the population's vectors: no per-unit buffers to
 /// concatenate (measured at 1 M patients: the copy and its page faults were a fifth of the time).
-/// The events' capacity is reserved from the generator's mean (13.5 events per patient-year at
-/// the default settings, see CALIBRATION.md) with a margin, so it rarely grows.
+/// The events' capacity is reserved from the generator's mean (about 32 events per
+/// patient-year at the default settings, see CALIBRATION.md) with a margin, so it rarely grows.
 fn sequential(
     ctx: &history::Ctx,
     n: u64,
     years: u32,
     progress: &mut dyn FnMut(u32),
 ) -> (Vec<Patient>, Vec<Event>) {
-    let mut events = Vec::with_capacity(n as usize * (14 * years as usize + 6));
+    let mut events = Vec::with_capacity(n as usize * (34 * years as usize + 6));
     let mut patients = Vec::with_capacity(n as usize);
     let mut stays = 0u32;
     let mut scratch = care::Scratch::default();

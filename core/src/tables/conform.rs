@@ -21,7 +21,7 @@ pub(crate) fn parse_cell(ty: Ty, text: &str) -> std::result::Result<Cell, String
     }
     Ok(match ty {
         Ty::Code => Cell::S,
-        Ty::Date => Cell::D(crate::dates::parse(t)?),
+        Ty::Date => Cell::D(crate::dates::parse_source(t)?),
         Ty::Int => Cell::I(
             int(t)
                 .and_then(|v| i32::try_from(v).ok())

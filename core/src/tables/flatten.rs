@@ -18,6 +18,18 @@
 //!   person on the same day are thus one dispensing of their boxes.
 //! - `IR_IMB_R`: exemptions of nature 11, 12, 13 (work accident, occupational disease,
 //!   invalidity) are dropped.
+//! - `T_MCOaaB`, `C`, `D`, `A`: rows of the FINESS under which AP-HP, AP-HM and the HCL
+//!   reported their stays a second time ([`super::render::DUPLICATE_FINESS`]) are dropped.
+//! - `IR_BEN_R`: beneficiaries with a fictitious or provisional NIR (`BEN_CDI_NIR` other than
+//!   `00` or empty) are dropped, with every row of their `BEN_NIR_PSA` in the other tables
+//!   (reported per table when there are some).
+//! - `IR_BEN_R`: a row whose `BEN_NIR_ANO` and `BEN_RNG_GEM` were seen on an earlier row with
+//!   another `BEN_NIR_PSA` is another pseudonym of the same person: its rows in every table
+//!   are the person's (reported when there are some). Without `BEN_NIR_ANO`, the person is
+//!   `(BEN_NIR_PSA, BEN_RNG_GEM)`.
+//! - The missing-date sentinel 1600-01-01 ([`crate::dates::SENTINEL`]) in `BEN_DCD_DTE`,
+//!   `EXE_SOI_DTF` (`ER_PRS_F`) and `IMB_ALD_DTF` is read as empty (reported when there are
+//!   some); elsewhere it is a missing required date (an error).
 //!
 //! Rows that lose their link (a detail line without its `ER_PRS_F` line, a stay without its
 //! `T_MCOaaC` row, a row of a person missing from `IR_BEN_R`) are dropped and reported too.
@@ -51,6 +63,34 @@ use crate::model::{sex, Event, EventKind, Patient, Population, Role, DEPT_UNKNOW
 
 /// The filter of visit lines flagged as surcharges, in the [`FilterReport`].
 pub const SURCHARGE_FILTER: &str = "CPL_MAJ_TOP >= 2 (visit surcharge lines)";
+/// The filter of beneficiaries with a fictitious NIR and their rows, in the [`FilterReport`].
+pub const FICTITIOUS_FILTER: &str = "BEN_CDI_NIR not 00 (fictitious or provisional NIR)";
+/// The rows of a person's other pseudonyms merged into the person, in the [`FilterReport`].
+pub const PSEUDONYM_FILTER: &str =
+    "BEN_NIR_ANO already seen with another BEN_NIR_PSA (pseudonyms merged)";
+/// Sentinel dates read as empty, in the [`FilterReport`] (no row is removed).
+pub const SENTINEL_FILTER: &str = "date 1600-01-01 read as empty (missing-date sentinel)";
+/// The filter of stays under duplicated FINESS, in the [`FilterReport`].
+pub const FINESS_FILTER: &str = "ETA_NUM of a duplicated AP-HP, AP-HM or HCL FINESS";
+
+/// A date read from a source table, the missing-date sentinel read as empty (and counted).
+fn dated(v: Option<Day>, sentinels: &mut usize) -> Option<Day> {
+    if v == Some(dates::SENTINEL) {
+        *sentinels += 1;
+        None
+    } else {
+        v
+    }
+}
+
+fn duplicate_finess(eta: &str) -> bool {
+    super::render::DUPLICATE_FINESS.contains(&eta.trim())
+}
+
+/// The netting of regularisation lines, in the [`FilterReport`]: the lines of one person's
+/// dispensings of one pack on one care start date are summed into one dispensing.
+pub const REGULARISATION_FILTER: &str =
+    "PHA_ACT_QSN netted per (person, EXE_SOI_DTD, PHA_PRS_C13): one line per positive sum, none otherwise";
 
 /// The netting of regularisation lines, in the [`FilterReport`]: the lines of one person's
 /// dispensings of one pack on one care start date are summed into one dispensing.
@@ -200,10 +240,13 @@ pub fn flatten(tables: &[(String, RecordBatch)]) -> Result<(Population, Vec<Filt
     }
     let mut pid: HashMap<(String, i32), u32> = HashMap::new();
     let mut by_nir: HashMap<String, (i32, u32)> = HashMap::new();
-    let mut dup = 0;
+    // Persons by (BEN_NIR_ANO, or BEN_NIR_PSA without it; rank).
+    let mut person: HashMap<(String, i32), u32> = HashMap::new();
+    let mut fictitious: std::collections::HashSet<String> = Default::default();
+    let (mut dup, mut merged, mut fict, mut sentinels) = (0, 0, 0, 0);
     for (_, name, b, first) in of(TableKind::Ben) {
         let c = Cols::at(name, b, *first);
-        let (nir, rank, sx, yr, mo, dpt, dcd) = (
+        let (nir, rank, sx, yr, mo, dpt, dcd, ano, cdi) = (
             c.code("BEN_NIR_PSA")?,
             c.int("BEN_RNG_GEM")?,
             c.int("BEN_SEX_COD")?,
@@ -211,10 +254,17 @@ pub fn flatten(tables: &[(String, RecordBatch)]) -> Result<(Population, Vec<Filt
             c.code("BEN_NAI_MOI")?,
             c.code("BEN_RES_DPT")?,
             c.date("BEN_DCD_DTE")?,
+            c.code("BEN_NIR_ANO")?,
+            c.code("BEN_CDI_NIR")?,
         );
         for r in 0..b.num_rows() {
             let n = c.need("BEN_NIR_PSA", r, (!nir.is_null(r)).then(|| nir.value(r)))?;
             let rk = opt(rank, r).unwrap_or(0);
+            if !matches!(s(cdi, r).trim(), "" | "00") {
+                fict += 1;
+                fictitious.insert(n.to_string());
+                continue;
+            }
             let bad = |col: &str, m: String| c.bad(col, r, m);
             let y: i32 = s(yr, r).trim().parse().map_err(|_| {
                 bad(
@@ -246,8 +296,23 @@ pub fn flatten(tables: &[(String, RecordBatch)]) -> Result<(Population, Vec<Filt
                 dup += 1;
                 continue;
             }
+            let ident = match s(ano, r).trim() {
+                "" => (n.to_string(), rk),
+                a => (a.to_string(), rk),
+            };
+            if let Some(&id) = person.get(&ident) {
+                // Another pseudonym of a person already read.
+                merged += 1;
+                pid.insert(key, id);
+                let e = by_nir.entry(n.to_string()).or_insert((rk, id));
+                if rk < e.0 {
+                    *e = (rk, id);
+                }
+                continue;
+            }
             let id = f.pop.patients.len() as u32;
             pid.insert(key, id);
+            person.insert(ident, id);
             let e = by_nir.entry(n.to_string()).or_insert((rk, id));
             if rk < e.0 {
                 *e = (rk, id);
@@ -262,12 +327,16 @@ pub fn flatten(tables: &[(String, RecordBatch)]) -> Result<(Population, Vec<Filt
                     _ => sex::UNKNOWN,
                 },
                 birth: dates::from_ymd(y, m, 15),
-                death: opt(dcd, r),
+                death: dated(opt(dcd, r), &mut sentinels),
                 dept: dept_of(s(dpt, r)),
             });
         }
     }
     f.orphan("IR_BEN_R", "duplicate (BEN_NIR_PSA, BEN_RNG_GEM)", dup);
+    f.orphan("IR_BEN_R", FICTITIOUS_FILTER, fict);
+    f.orphan("IR_BEN_R", PSEUDONYM_FILTER, merged);
+    f.orphan("IR_BEN_R", SENTINEL_FILTER, sentinels);
+    let is_fictitious = |nir: &str| !fictitious.is_empty() && fictitious.contains(nir);
 
     // Drug referential.
     for (_, name, b, first) in of(TableKind::PhaRef) {
@@ -285,7 +354,7 @@ pub fn flatten(tables: &[(String, RecordBatch)]) -> Result<(Population, Vec<Filt
     // (`CPL_MAJ_TOP` ≥ 2).
     let mut prs_info: Vec<(Option<u32>, Day, Day, String, i32, bool)> = Vec::new();
     let mut has_detail: Vec<bool> = Vec::new();
-    let (mut q71, mut q0, mut lost) = (0, 0, 0);
+    let (mut q71, mut q0, mut lost, mut fict, mut sentinels) = (0, 0, 0, 0, 0);
     for (_, name, b, first) in of(TableKind::Prs) {
         let c = Cols::at(name, b, *first);
         let keys = dcir_keys(&c)?;
@@ -310,12 +379,18 @@ pub fn flatten(tables: &[(String, RecordBatch)]) -> Result<(Population, Vec<Filt
                 continue;
             }
             let start = c.need("EXE_SOI_DTD", r, opt(dtd, r))?;
-            let end = opt(dtf, r).filter(|e| *e >= start).unwrap_or(start);
+            let end = dated(opt(dtf, r), &mut sentinels)
+                .filter(|e| *e >= start)
+                .unwrap_or(start);
             let p = pid
                 .get(&(s(nir, r).to_string(), opt(rank, r).unwrap_or(0)))
                 .copied();
             if p.is_none() {
-                lost += 1;
+                if is_fictitious(s(nir, r)) {
+                    fict += 1;
+                } else {
+                    lost += 1;
+                }
             }
             let idx = prs_info.len();
             prs_info.push((
@@ -333,6 +408,8 @@ pub fn flatten(tables: &[(String, RecordBatch)]) -> Result<(Population, Vec<Filt
     f.report("ER_PRS_F", "DPN_QLF = 71", q71);
     f.report("ER_PRS_F", "BSE_PRS_NAT = 0", q0);
     f.orphan("ER_PRS_F", "patient not in IR_BEN_R", lost);
+    f.orphan("ER_PRS_F", FICTITIOUS_FILTER, fict);
+    f.orphan("ER_PRS_F", SENTINEL_FILTER, sentinels);
 
     // Dispensings netted per (person, care start, pack) across fluxes: boxes summed, the end
     // the latest one, the number of lines read.
@@ -429,7 +506,7 @@ pub fn flatten(tables: &[(String, RecordBatch)]) -> Result<(Population, Vec<Filt
     f.report("ER_PRS_F", SURCHARGE_FILTER, surcharges);
 
     // Long-term illnesses.
-    let (mut excluded, mut lost) = (0, 0);
+    let (mut excluded, mut lost, mut fict, mut sentinels) = (0, 0, 0, 0);
     for (_, name, b, first) in of(TableKind::Imb) {
         let c = Cols::at(name, b, *first);
         let (nir, rank, dtd, dtf, nat, icd) = (
@@ -446,11 +523,15 @@ pub fn flatten(tables: &[(String, RecordBatch)]) -> Result<(Population, Vec<Filt
                 continue;
             }
             let Some(&p) = pid.get(&(s(nir, r).to_string(), opt(rank, r).unwrap_or(0))) else {
-                lost += 1;
+                if is_fictitious(s(nir, r)) {
+                    fict += 1;
+                } else {
+                    lost += 1;
+                }
                 continue;
             };
             let start = c.need("IMB_ALD_DTD", r, opt(dtd, r))?;
-            let end = opt(dtf, r).unwrap_or(MAX_DAY);
+            let end = dated(opt(dtf, r), &mut sentinels).unwrap_or(MAX_DAY);
             if end < start {
                 return Err(c.bad(
                     "IMB_ALD_DTF",
@@ -468,8 +549,10 @@ pub fn flatten(tables: &[(String, RecordBatch)]) -> Result<(Population, Vec<Filt
     }
     f.report("IR_IMB_R", "IMB_ETM_NAT in 11, 12, 13", excluded);
     f.orphan("IR_IMB_R", "patient not in IR_BEN_R", lost);
+    f.orphan("IR_IMB_R", FICTITIOUS_FILTER, fict);
+    f.orphan("IR_IMB_R", SENTINEL_FILTER, sentinels);
 
-    flatten_pmsi(&mut f, &by, &by_nir)?;
+    flatten_pmsi(&mut f, &by, &by_nir, &is_fictitious)?;
 
     // Deaths.
     for (i, p) in f.pop.patients.clone().iter().enumerate() {
@@ -524,6 +607,7 @@ fn flatten_pmsi(
     f: &mut Flat,
     by: &[(TableKind, String, &RecordBatch, usize)],
     by_nir: &HashMap<String, (i32, u32)>,
+    is_fictitious: &dyn Fn(&str) -> bool,
 ) -> Result<()> {
     let mut years: Vec<i32> = by
         .iter()
@@ -541,7 +625,7 @@ fn flatten_pmsi(
         let (bn, cn) = (TableKind::McoB(year).name(), TableKind::McoC(year).name());
         // Patient links, after the return-code filter.
         let mut link: HashMap<(String, String), (Option<u32>, Day, Day)> = HashMap::new();
-        let (mut ret, mut lost) = (0, 0);
+        let (mut ret, mut lost, mut fict, mut finess) = (0, 0, 0, 0);
         for (_, name, b, first) in by.iter().filter(|(k, _, _, _)| *k == TableKind::McoC(year)) {
             let c = Cols::at(name, b, *first);
             let (eta, rsa, nir, dtd, dtf) = (
@@ -558,6 +642,10 @@ fn flatten_pmsi(
             .map(|n| c.code(n))
             .collect::<Result<Vec<_>>>()?;
             for r in 0..b.num_rows() {
+                if duplicate_finess(s(eta, r)) {
+                    finess += 1;
+                    continue;
+                }
                 if rets.iter().any(|a| !matches!(s(a, r).trim(), "" | "0")) {
                     ret += 1;
                     continue;
@@ -577,7 +665,11 @@ fn flatten_pmsi(
                 }
                 let p = by_nir.get(s(nir, r)).map(|x| x.1);
                 if p.is_none() {
-                    lost += 1;
+                    if is_fictitious(s(nir, r)) {
+                        fict += 1;
+                    } else {
+                        lost += 1;
+                    }
                 }
                 link.insert(
                     (s(eta, r).to_string(), s(rsa, r).to_string()),
@@ -590,8 +682,10 @@ fn flatten_pmsi(
             "NIR_RET, NAI_RET, SEX_RET, SEJ_RET, FHO_RET, PMS_RET or DAT_RET ≠ 0",
             ret,
         );
+        f.report(&cn, FINESS_FILTER, finess);
         f.orphan(&cn, "patient not in IR_BEN_R", lost);
-        let (mut ghm90, mut orphans) = (0, 0);
+        f.orphan(&cn, FICTITIOUS_FILTER, fict);
+        let (mut ghm90, mut orphans, mut finess) = (0, 0, 0);
         let mut used = 0;
         for (_, name, b, first) in by.iter().filter(|(k, _, _, _)| *k == TableKind::McoB(year)) {
             let c = Cols::at(name, b, *first);
@@ -604,6 +698,10 @@ fn flatten_pmsi(
                 c.int("SEJ_NBJ")?,
             );
             for r in 0..b.num_rows() {
+                if duplicate_finess(s(eta, r)) {
+                    finess += 1;
+                    continue;
+                }
                 if s(ghm, r).trim().starts_with("90") {
                     ghm90 += 1;
                     continue;
@@ -629,6 +727,7 @@ fn flatten_pmsi(
                 });
             }
         }
+        f.report(&bn, FINESS_FILTER, finess);
         f.report(&bn, "GRG_GHM starts with 90", ghm90);
         f.orphan(&bn, "no patient link in T_MCOaaC", orphans);
         f.orphan(&cn, "no stay in T_MCOaaB", link.len().saturating_sub(used));
@@ -676,11 +775,15 @@ fn flatten_pmsi(
         }
     }
     for &year in &years {
-        let mut orphans = 0;
+        let (mut orphans, mut finess) = (0, 0);
         for (_, name, b, first) in by.iter().filter(|(k, _, _, _)| *k == TableKind::McoD(year)) {
             let c = Cols::at(name, b, *first);
             let (eta, rsa, das) = (c.code("ETA_NUM")?, c.code("RSA_NUM")?, c.code("ASS_DGN")?);
             for r in 0..b.num_rows() {
+                if duplicate_finess(s(eta, r)) {
+                    finess += 1;
+                    continue;
+                }
                 let Some(&(n, i)) = num.get(&(year, s(eta, r).to_string(), s(rsa, r).to_string()))
                 else {
                     orphans += 1;
@@ -698,7 +801,8 @@ fn flatten_pmsi(
             "no kept stay with this (ETA_NUM, RSA_NUM)",
             orphans,
         );
-        let mut orphans = 0;
+        f.orphan(&TableKind::McoD(year).name(), FINESS_FILTER, finess);
+        let (mut orphans, mut finess) = (0, 0);
         for (_, name, b, first) in by.iter().filter(|(k, _, _, _)| *k == TableKind::McoA(year)) {
             let c = Cols::at(name, b, *first);
             let (eta, rsa, act, del, nbr) = (
@@ -709,6 +813,10 @@ fn flatten_pmsi(
                 c.int("NBR_EXE_ACT")?,
             );
             for r in 0..b.num_rows() {
+                if duplicate_finess(s(eta, r)) {
+                    finess += 1;
+                    continue;
+                }
                 let Some(&(n, i)) = num.get(&(year, s(eta, r).to_string(), s(rsa, r).to_string()))
                 else {
                     orphans += 1;
@@ -736,6 +844,7 @@ fn flatten_pmsi(
             "no kept stay with this (ETA_NUM, RSA_NUM)",
             orphans,
         );
+        f.orphan(&TableKind::McoA(year).name(), FINESS_FILTER, finess);
     }
     Ok(())
 }

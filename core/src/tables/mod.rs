@@ -4,7 +4,8 @@
 //!   `ER_CAM_F`, `IR_PHA_R`, `IR_IMB_R` and the yearly PMSI MCO tables `T_MCOaaB/C/D/A`, every
 //!   column documented.
 //! - [`render()`]: a population as source tables (deterministic, with a few rows for the
-//!   quality filters to remove).
+//!   quality filters to remove); [`render_with()`] adds the traps of real extracts
+//!   ([`Pitfalls`]), which [`flatten()`] undoes.
 //! - [`flatten()`]: source tables into a population, applying the usual quality filters and
 //!   reporting each as a [`FilterReport`].
 //! - [`io`] and [`csv`](mod@csv): Parquet, CNAM-style CSV and Arrow IPC files, named
@@ -26,5 +27,5 @@ pub use conform::{conform, conform_tables};
 pub use csv::{CsvOptions, Encoding};
 pub use flatten::{flatten, FilterReport};
 pub use io::{read_csv_files, read_dir, read_file, read_files, write_dir, Format};
-pub use render::render;
+pub use render::{render, render_with, Pitfalls};
 pub use schema::{schema, Column, TableKind, Ty};

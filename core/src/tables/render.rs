@@ -18,6 +18,10 @@
 //! a non-zero `NIR_RET` and once with a GHM in `90` (in `T_MCOaaB`/`C` only). None of them comes
 //! back as an event.
 //!
+//! With [`Pitfalls`] ([`render_with`]), the tables also hold the traps of real extracts, each
+//! of which [`super::flatten()`] undoes, so that the population read back is the one read from
+//! the clean tables (see [`Pitfalls`] for each and the filter that handles it).
+//!
 //! What the tables cannot carry: diagnosis events outside a stay other than ALD periods (dropped),
 //! diagnosis events with role ALD (the ALD period carries the code), the birth day (the 15th
 //! of the month is read back), the data span (read back from the event years), unused ICD-10,
@@ -46,6 +50,118 @@ pub const DCIR_DUPLICATE_EVERY: i64 = 50;
 pub const VISIT_SURCHARGE_EVERY: i64 = 30;
 /// Every how many stays two erroneous copies (return code, GHM 90) are added.
 pub const STAY_ERROR_EVERY: u32 = 40;
+
+/// The traps of real extracts that [`render_with`] can add to the tables (PRODUCT.md §3.4),
+/// each undone on load by [`super::flatten()`]. Which rows they touch depends only on the
+/// population, so the same population gives the same tables.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Pitfalls {
+    /// `DCT_ORD_NUM` numbered per emitter (1 to 1000, then again): the same number on lines of
+    /// other emitters and flux months, so only the 9 columns of the join key tell lines apart.
+    pub reused_document_numbers: bool,
+    /// One DCIR line in [`LATE_FLUX_EVERY`] comes in a flux 7 to 27 months after the care
+    /// instead of 1 to 6 (the care date, not the flux, dates the event).
+    pub late_fluxes: bool,
+    /// One person in [`PSEUDONYM_EVERY`] gets a second `BEN_NIR_PSA` (a second `IR_BEN_R` row
+    /// with the same `BEN_NIR_ANO`), used by the care from the middle of the observation on:
+    /// the loader merges the person's pseudonyms by `BEN_NIR_ANO`.
+    pub several_pseudonyms: bool,
+    /// One person in [`FICTITIOUS_EVERY`] has a copy under a fictitious NIR
+    /// (`BEN_CDI_NIR` ≠ `00`) with a copy of the person's first city-care line: the loader drops
+    /// beneficiaries with a fictitious NIR and their rows.
+    pub fictitious_nirs: bool,
+    /// Missing dates written as the SNDS sentinel 1600-01-01: `BEN_DCD_DTE` of living people,
+    /// `IMB_ALD_DTF` of open ALD periods. The loader reads the sentinel as empty.
+    pub sentinel_dates: bool,
+    /// One stay in [`FINESS_DUPLICATE_EVERY`] is sent a second time under one of the FINESS of
+    /// AP-HP, AP-HM or the HCL that duplicated their stays ([`DUPLICATE_FINESS`]): the loader
+    /// drops stays of these FINESS.
+    pub duplicate_finess: bool,
+    /// One person in [`WORK_ALD_EVERY`] gets an exemption of nature 11, 12 or 13 (work
+    /// accident, occupational disease, invalidity) in `IR_IMB_R`: the loader drops them.
+    pub work_ald_natures: bool,
+}
+
+impl Pitfalls {
+    /// Every pitfall.
+    pub fn all() -> Pitfalls {
+        Pitfalls {
+            reused_document_numbers: true,
+            late_fluxes: true,
+            several_pseudonyms: true,
+            fictitious_nirs: true,
+            sentinel_dates: true,
+            duplicate_finess: true,
+            work_ald_natures: true,
+        }
+    }
+}
+
+/// Every how many DCIR lines one comes in a late flux ([`Pitfalls::late_fluxes`]).
+pub const LATE_FLUX_EVERY: i64 = 20;
+/// Every how many persons one has a second pseudonym ([`Pitfalls::several_pseudonyms`]).
+pub const PSEUDONYM_EVERY: usize = 25;
+/// Every how many persons one has a copy under a fictitious NIR ([`Pitfalls::fictitious_nirs`]).
+pub const FICTITIOUS_EVERY: usize = 100;
+/// Every how many stays one is duplicated under a legal-entity FINESS
+/// ([`Pitfalls::duplicate_finess`]).
+pub const FINESS_DUPLICATE_EVERY: u32 = 30;
+/// Every how many persons one gets an ALD of nature 11, 12 or 13 ([`Pitfalls::work_ald_natures`]).
+pub const WORK_ALD_EVERY: usize = 50;
+
+/// FINESS of AP-HP, AP-HM and the Hospices civils de Lyon under which stays were reported twice
+/// (the usual exclusion list of SNDS users: SCALPEL3, the collaborative SNDS documentation).
+pub const DUPLICATE_FINESS: [&str; 46] = [
+    "130780521",
+    "130783236",
+    "130783293",
+    "130784234",
+    "130804297",
+    "600100101",
+    "690783154",
+    "690784137",
+    "690784152",
+    "690784178",
+    "690787478",
+    "750041543",
+    "750100018",
+    "750100042",
+    "750100075",
+    "750100083",
+    "750100091",
+    "750100109",
+    "750100125",
+    "750100166",
+    "750100208",
+    "750100216",
+    "750100232",
+    "750100273",
+    "750100299",
+    "750801441",
+    "750803447",
+    "750803454",
+    "830100558",
+    "910100015",
+    "910100023",
+    "920100013",
+    "920100021",
+    "920100039",
+    "920100047",
+    "920100054",
+    "920100062",
+    "930100011",
+    "930100037",
+    "930100045",
+    "940100027",
+    "940100035",
+    "940100043",
+    "940100050",
+    "940100068",
+    "950100016",
+];
+
+/// The date SNDS extracts write for a missing date.
+pub const SENTINEL_DATE: Day = dates::SENTINEL;
 
 /// 3-character département code of `BEN_RES_DPT` (`075`, `02A`, `971`; `999` unknown).
 pub(crate) fn dept3(dept: u8) -> String {
@@ -90,6 +206,18 @@ struct StayAcc {
 /// Render a population as SNDS source tables: `IR_BEN_R`, `IR_PHA_R`, `IR_IMB_R`, `ER_PRS_F`,
 /// `ER_PHA_F`, `ER_CAM_F`, then `T_MCOaaB`, `C`, `D`, `A` for each discharge year, in that order.
 pub fn render(pop: &Population) -> Result<Vec<(String, RecordBatch)>> {
+    render_with(pop, Pitfalls::default())
+}
+
+/// The second pseudonym of a person ([`Pitfalls::several_pseudonyms`]): the first with its
+/// first character replaced by `P` (generated pseudonyms are hexadecimal, so it is new).
+fn second_pseudonym(nir: &str) -> String {
+    let rest = nir.get(1..).unwrap_or("");
+    format!("P{rest}")
+}
+
+/// [`render`], with the traps of real extracts chosen in `pitfalls`.
+pub fn render_with(pop: &Population, pitfalls: Pitfalls) -> Result<Vec<(String, RecordBatch)>> {
     let d = &pop.dicts;
     for (i, e) in pop.events.iter().enumerate() {
         if e.patient as usize >= pop.patients.len() {
@@ -119,27 +247,74 @@ pub fn render(pop: &Population) -> Result<Vec<(String, RecordBatch)>> {
             .then_with(|| (a.end, a.value, a.stay).cmp(&(b.end, b.value, b.stay)))
     });
 
-    // IR_BEN_R.
-    let mut ben = Builder::new(TableKind::Ben);
+    // Persons with a second pseudonym, used from a day on; persons copied under a fictitious
+    // NIR. Twins sharing a pseudonym keep theirs.
+    let mut shared: BTreeMap<&str, u32> = BTreeMap::new();
     for p in &pop.patients {
+        *shared.entry(p.nir.as_str()).or_default() += 1;
+    }
+    let second: Vec<Option<(String, Day)>> = pop
+        .patients
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let chosen = pitfalls.several_pseudonyms
+                && i % PSEUDONYM_EVERY == 3
+                && shared.get(p.nir.as_str()) == Some(&1);
+            let (lo, hi) =
+                crate::model::observation(p.birth, p.death, pop.data_start, pop.data_end)?;
+            chosen.then(|| (second_pseudonym(&p.nir), lo + (hi - lo) / 2))
+        })
+        .collect();
+    let fictitious = |i: usize| pitfalls.fictitious_nirs && i % FICTITIOUS_EVERY == 11;
+    let pseudonym = |i: usize, day: Day| -> &str {
+        match &second[i] {
+            Some((psa, from)) if day >= *from => psa,
+            _ => &pop.patients[i].nir,
+        }
+    };
+
+    // IR_BEN_R: the persons, then their second pseudonyms, then the fictitious copies.
+    let mut ben = Builder::new(TableKind::Ben);
+    let ben_row = |p: &crate::model::Patient, psa: &str, ano: &str, cdi: &str| {
         let (y, m, _) = dates::to_ymd(p.birth);
         let mut cells = vec![
-            ("BEN_NIR_PSA", Val::S(p.nir.clone())),
+            ("BEN_NIR_PSA", Val::S(psa.to_string())),
             ("BEN_RNG_GEM", Val::I(p.rank as i32)),
-            ("BEN_NIR_ANO", Val::S(p.nir.clone())),
+            ("BEN_NIR_ANO", Val::S(ano.to_string())),
             ("BEN_SEX_COD", Val::I(p.sex as i32)),
             ("BEN_NAI_ANN", Val::S(format!("{y:04}"))),
             ("BEN_NAI_MOI", Val::S(format!("{m:02}"))),
             ("BEN_RES_DPT", Val::S(dept3(p.dept))),
             ("BEN_RES_COM", Val::S("001".into())),
-            ("BEN_CDI_NIR", Val::S("00".into())),
+            ("BEN_CDI_NIR", Val::S(cdi.to_string())),
         ];
         if let Some(dd) = p.death {
             let (dy, dm, _) = dates::to_ymd(dd);
             cells.push(("BEN_DCD_DTE", Val::D(dd)));
             cells.push(("BEN_DCD_AME", Val::S(format!("{dy:04}{dm:02}"))));
+        } else if pitfalls.sentinel_dates {
+            cells.push(("BEN_DCD_DTE", Val::D(SENTINEL_DATE)));
         }
-        ben.row(cells)?;
+        cells
+    };
+    for p in &pop.patients {
+        ben.row(ben_row(p, &p.nir, &p.nir, "00"))?;
+    }
+    for (p, s) in pop.patients.iter().zip(&second) {
+        if let Some((psa, _)) = s {
+            ben.row(ben_row(p, psa, &p.nir, "00"))?;
+        }
+    }
+    // Generated pseudonyms are hexadecimal: an `X` in front makes a new one.
+    let fictitious_nir = |i: usize| format!("X{}", pop.patients[i].nir.get(1..).unwrap_or(""));
+    for (i, p) in pop.patients.iter().enumerate() {
+        if fictitious(i) {
+            // Codes of provisional or fictitious NIRs vary; any but 00 is excluded.
+            let cdi = ["03", "04", "05", "08"][(i / FICTITIOUS_EVERY) % 4];
+            let nir = fictitious_nir(i);
+            ben.row(ben_row(p, &nir, &nir, cdi))?;
+        }
     }
 
     // IR_PHA_R.
@@ -176,6 +351,8 @@ pub fn render(pop: &Population) -> Result<Vec<(String, RecordBatch)>> {
     let mut next_free = pop.events.iter().map(|e| e.stay).max().unwrap_or(0);
     let mut line: i64 = 0;
     let mut visits: i64 = 0;
+    // Persons whose first city-care line was copied under their fictitious NIR.
+    let mut copied = vec![false; pop.patients.len()];
     // Per-patient texts, computed once.
     let dpt: Vec<String> = pop.patients.iter().map(|p| dept3(p.dept)).collect();
     let born: Vec<String> = pop
@@ -201,17 +378,42 @@ pub fn render(pop: &Population) -> Result<Vec<(String, RecordBatch)>> {
                 if e.kind == EventKind::Visit {
                     visits += 1;
                 }
-                for dup in 0..2 {
+                let i = e.patient as usize;
+                let copy = fictitious(i) && !copied[i];
+                copied[i] |= copy;
+                for dup in 0..3 {
+                    // 0: the line; 1: its copy "for information"; 2: its copy under the
+                    // person's fictitious NIR.
                     if dup == 1 && line % DCIR_DUPLICATE_EVERY != 1 {
+                        continue;
+                    }
+                    if dup == 2 && !copy {
                         break;
                     }
                     line += 1;
-                    let flx = first_of_month_after(e.start, 1 + (line % 6) as u32);
+                    let lag = if pitfalls.late_fluxes && line % LATE_FLUX_EVERY == 7 {
+                        7 + (line / LATE_FLUX_EVERY) % 21
+                    } else {
+                        1 + line % 6
+                    };
+                    let flx = first_of_month_after(e.start, lag as u32);
+                    // Document numbers are unique, or (pitfall) numbered 1 to 1000 per emitter:
+                    // either way the 9 key columns identify the line.
+                    let (dct, emt, ord) = if pitfalls.reused_document_numbers {
+                        (1 + line % 1000, 1 + (line / 1000) % 17, line / 17_000)
+                    } else {
+                        (line, 1 + line % 17, line % 3)
+                    };
+                    let nir = if dup == 2 {
+                        fictitious_nir(i)
+                    } else {
+                        pseudonym(i, e.start).to_string()
+                    };
                     let key = [
-                        ("DCT_ORD_NUM", Val::L(line)),
+                        ("DCT_ORD_NUM", Val::L(dct)),
                         ("FLX_DIS_DTD", Val::D(flx)),
-                        ("FLX_EMT_NUM", Val::L(1 + line % 17)),
-                        ("FLX_EMT_ORD", Val::L(line % 3)),
+                        ("FLX_EMT_NUM", Val::L(emt)),
+                        ("FLX_EMT_ORD", Val::L(ord)),
                         ("FLX_EMT_TYP", Val::L(1)),
                         ("FLX_TRT_DTD", Val::D(flx)),
                         (
@@ -224,7 +426,7 @@ pub fn render(pop: &Population) -> Result<Vec<(String, RecordBatch)>> {
                     let info = dup == 1;
                     let mut cells: Vec<(&str, Val)> = key.to_vec();
                     cells.extend([
-                        ("BEN_NIR_PSA", Val::S(p.nir.clone())),
+                        ("BEN_NIR_PSA", Val::S(nir)),
                         ("BEN_RNG_GEM", Val::I(p.rank as i32)),
                         ("BEN_SEX_COD", Val::I(p.sex as i32)),
                         ("BEN_NAI_ANN", Val::S(born[e.patient as usize].clone())),
@@ -256,6 +458,8 @@ pub fn render(pop: &Population) -> Result<Vec<(String, RecordBatch)>> {
                     ]);
                     if let Some(dd) = p.death {
                         cells.push(("BEN_DCD_DTE", Val::D(dd)));
+                    } else if pitfalls.sentinel_dates {
+                        cells.push(("BEN_DCD_DTE", Val::D(SENTINEL_DATE)));
                     }
                     let surcharge = (e.kind == EventKind::Visit
                         && !info
@@ -298,7 +502,10 @@ pub fn render(pop: &Population) -> Result<Vec<(String, RecordBatch)>> {
                 let code = d.code_of(e);
                 let num = crate::synth::ald_number(code).unwrap_or(31);
                 let mut cells = vec![
-                    ("BEN_NIR_PSA", Val::S(p.nir.clone())),
+                    (
+                        "BEN_NIR_PSA",
+                        Val::S(pseudonym(e.patient as usize, e.start).to_string()),
+                    ),
                     ("BEN_RNG_GEM", Val::I(p.rank as i32)),
                     ("IMB_ALD_NUM", Val::I(num as i32)),
                     ("IMB_ALD_DTD", Val::D(e.start)),
@@ -310,6 +517,8 @@ pub fn render(pop: &Population) -> Result<Vec<(String, RecordBatch)>> {
                 ];
                 if e.end < MAX_DAY {
                     cells.push(("IMB_ALD_DTF", Val::D(e.end)));
+                } else if pitfalls.sentinel_dates {
+                    cells.push(("IMB_ALD_DTF", Val::D(SENTINEL_DATE)));
                 }
                 imb.row(cells)?;
             }
@@ -333,8 +542,32 @@ pub fn render(pop: &Population) -> Result<Vec<(String, RecordBatch)>> {
         }
     }
 
+    // Exemptions for a work accident, an occupational disease or invalidity.
+    if pitfalls.work_ald_natures {
+        for (i, p) in pop.patients.iter().enumerate() {
+            let Some((lo, _)) =
+                crate::model::observation(p.birth, p.death, pop.data_start, pop.data_end)
+            else {
+                continue;
+            };
+            if i % WORK_ALD_EVERY != 9 {
+                continue;
+            }
+            let k = (i / WORK_ALD_EVERY) % 3;
+            imb.row(vec![
+                ("BEN_NIR_PSA", Val::S(pseudonym(i, lo).to_string())),
+                ("BEN_RNG_GEM", Val::I(p.rank as i32)),
+                ("IMB_ALD_NUM", Val::I(99)),
+                ("IMB_ALD_DTD", Val::D(lo)),
+                ("IMB_ETM_NAT", Val::S(["11", "12", "13"][k].into())),
+                ("MED_MTF_COD", Val::S(["S720", "M751", "F322"][k].into())),
+            ])?;
+        }
+    }
+
     // PMSI, by discharge year.
     let mut years: BTreeMap<i32, [Builder; 4]> = BTreeMap::new();
+    let mut dup_copy: [(&str, &str, &str, &str); 2];
     for (num, acc) in &stays {
         let Some(si) = acc.stay else { continue };
         let st = &pop.events[si];
@@ -357,12 +590,28 @@ pub fn render(pop: &Population) -> Result<Vec<(String, RecordBatch)>> {
         let eta = format!("{:09}", 750_000_000 + num % 97);
         let dept = dept3(p.dept);
         let bdi = dept.strip_prefix('0').unwrap_or(&dept).to_string();
-        let copies: &[(&str, &str, &str)] = if num % STAY_ERROR_EVERY == 1 {
-            &[("", "0", ""), ("R", "1", ""), ("E", "0", "90Z00Z")]
+        // (FINESS, prefix of the RSA_NUM, NIR_RET, GHM): the stay, then its erroneous copies
+        // (written to B and C only) or its copy under a duplicated FINESS (written whole).
+        let copies: &[(&str, &str, &str, &str)] = if num % STAY_ERROR_EVERY == 1 {
+            &[
+                ("", "", "0", ""),
+                ("", "R", "1", ""),
+                ("", "E", "0", "90Z00Z"),
+            ]
+        } else if pitfalls.duplicate_finess && num % FINESS_DUPLICATE_EVERY == 5 {
+            let twin = DUPLICATE_FINESS[(*num / FINESS_DUPLICATE_EVERY) as usize % 46];
+            dup_copy = [("", "", "0", ""), (twin, "", "0", "")];
+            &dup_copy
         } else {
-            &[("", "0", "")]
+            &[("", "", "0", "")]
         };
-        for (prefix, ret, ghm) in copies {
+        let nir = pseudonym(st.patient as usize, st.start).to_string();
+        for (finess, prefix, ret, ghm) in copies {
+            let eta = if finess.is_empty() {
+                eta.clone()
+            } else {
+                finess.to_string()
+            };
             let rsa = format!("{prefix}{num:010}");
             let ghm = if ghm.is_empty() {
                 ghm_of(&dp)
@@ -393,7 +642,7 @@ pub fn render(pop: &Population) -> Result<Vec<(String, RecordBatch)>> {
             let mut c = vec![
                 ("ETA_NUM", Val::S(eta.clone())),
                 ("RSA_NUM", Val::S(rsa.clone())),
-                ("NIR_ANO_17", Val::S(p.nir.clone())),
+                ("NIR_ANO_17", Val::S(nir.clone())),
                 ("EXE_SOI_DTD", Val::D(st.start)),
                 ("EXE_SOI_DTF", Val::D(st.end)),
             ];

@@ -132,6 +132,7 @@ def synthetic(
     seed: int = 0,
     years: int = 5,
     start_year: int = 2019,
+    pitfalls: bool = False,
 ) -> Dataset:
     """Generate a synthetic SNDS-shaped population.
 
@@ -142,6 +143,12 @@ def synthetic(
     :param seed: seed of the generator.
     :param years: calendar years covered (1 to 30).
     :param start_year: first calendar year covered.
+    :param pitfalls: "real-world pitfalls" mode: the source tables (:meth:`Dataset.tables`,
+        :meth:`Dataset.write`) hold the traps of real extracts (pseudonyms merged by
+        ``BEN_NIR_ANO``, fictitious NIRs, ``1600-01-01`` sentinel dates, reused
+        ``DCT_ORD_NUM``, late fluxes, duplicated FINESS, ALD natures 11/12/13), which the
+        loader's quality filters undo (their report is in :meth:`Dataset.summary` of the data
+        read back). The population and its digest are the same either way.
     """
     # The core's ranges are checked here too, so that a Python integer too large for the native
     # type is an InvalidArgumentError naming the argument, not an OverflowError.
@@ -149,7 +156,8 @@ def synthetic(
     seed = _int_arg("seed", seed, 0, 2**64 - 1)
     years = _int_arg("years", years, 0, 2**32 - 1)
     start_year = _int_arg("start_year", start_year, -(2**31), 2**31 - 1)
-    return Dataset._wrap(_native.Dataset.synthetic(patients, seed, years, start_year))
+    pitfalls = _bool_arg("pitfalls", pitfalls)
+    return Dataset._wrap(_native.Dataset.synthetic(patients, seed, years, start_year, pitfalls))
 
 
 def _files(path: StrPath | Sequence[StrPath], suffixes: tuple[str, ...]) -> list[str]:

@@ -32,7 +32,9 @@ class ArrowTable:
 @final
 class Dataset:
     @staticmethod
-    def synthetic(patients: int, seed: int, years: int, start_year: int) -> Dataset: ...
+    def synthetic(
+        patients: int, seed: int, years: int, start_year: int, pitfalls: bool
+    ) -> Dataset: ...
     @staticmethod
     def from_population_json(text: str) -> Dataset: ...
     @staticmethod
