@@ -1,5 +1,6 @@
-//! Open-data layouts: reading the committed samples (Latin-1, `;`, decimal comma, masked
-//! cells), clear errors, and exports of protected aggregates read back.
+//! Open-data layouts: clear errors, and exports of protected aggregates written in the real
+//! layouts and read back. The fixtures of `fixtures/opendata` are checked in
+//! `agg_opendata_files.rs`.
 
 mod agg_support;
 
@@ -51,51 +52,6 @@ fn floats(b: &arrow_array::RecordBatch, c: &str) -> Vec<Option<f64>> {
     (0..a.len())
         .map(|i| a.is_valid(i).then(|| a.value(i)))
         .collect()
-}
-
-#[test]
-fn agg_opendata_read_open_medic_sample() {
-    let raw = std::fs::read(fixture("OPEN_MEDIC_2023_SAMPLE.CSV")).unwrap();
-    // The sample really is Latin-1: 'È' is the single byte 0xC8.
-    assert!(raw.windows(2).any(|w| w == [b'S', b'Y']) && raw.contains(&0xC8));
-    assert!(std::str::from_utf8(&raw).is_err());
-    let b = read_open_medic_file(fixture("OPEN_MEDIC_2023_SAMPLE.CSV")).unwrap();
-    assert_eq!(b.num_rows(), 6);
-    assert_eq!(b.num_columns(), 21);
-    assert_eq!(
-        strs(&b, "l_ATC1")[0].as_deref(),
-        Some("SYSTÈME CARDIO-VASCULAIRE")
-    );
-    assert_eq!(strs(&b, "L_ATC5")[5].as_deref(), Some("PARACÉTAMOL"));
-    assert_eq!(strs(&b, "CIP13")[0].as_deref(), Some("3400930000017"));
-    assert_eq!(ints(&b, "BOITES")[2], Some(-3));
-    assert_eq!(
-        ints(&b, "age"),
-        vec![Some(60), Some(60), Some(20), Some(60), Some(20), Some(0)]
-    );
-    assert_eq!(floats(&b, "REM")[0], Some(8123.45));
-    assert_eq!(floats(&b, "BSE")[2], Some(-19.44));
-    assert_eq!(ints(&b, "BEN_REG")[4], Some(5));
-}
-
-#[test]
-fn agg_opendata_read_data_pathologies_sample() {
-    let b = read_data_pathologies_file(fixture("effectifs_sample.csv")).unwrap();
-    assert_eq!(b.num_rows(), 6);
-    assert_eq!(b.num_columns(), 16);
-    // Masked at source: empty Ntop and prev.
-    assert_eq!(ints(&b, "Ntop")[2], None);
-    assert_eq!(floats(&b, "prev")[2], None);
-    assert_eq!(ints(&b, "Npop")[2], Some(3950));
-    assert_eq!(strs(&b, "dept")[2].as_deref(), Some("2A"));
-    assert_eq!(strs(&b, "dept")[3].as_deref(), Some("999"));
-    assert_eq!(floats(&b, "prev")[0], Some(0.673));
-    assert_eq!(
-        strs(&b, "libelle_classe_age")[0].as_deref(),
-        Some("de 40 à 44 ans")
-    );
-    assert_eq!(strs(&b, "patho_niv1")[5].as_deref(), Some("Diabète"));
-    assert_eq!(strs(&b, "cla_age_5")[3].as_deref(), Some("95et+"));
 }
 
 #[test]
@@ -215,8 +171,19 @@ fn agg_opendata_data_pathologies_export_round_trip() {
         top: "COH_HTA".into(),
     };
     let bytes = write_data_pathologies(&a, &p).unwrap();
-    // Latin-1 on disk: 'é' is one byte.
-    assert!(bytes.contains(&0xE9));
+    // As data.gouv.fr publishes it: UTF-8 ('é' is C3 A9), LF, the labels header.
+    assert!(bytes.windows(2).any(|w| w == [0xC3, 0xA9]));
+    assert!(!bytes.contains(&b'\r'));
+    let text = std::str::from_utf8(&bytes).unwrap();
+    assert!(text.starts_with(
+        "annee;patho_niv1;patho_niv2;patho_niv3;top;cla_age_5;sexe;region;dept;Ntop;Npop;prev;\
+         Niveau prioritaire;libelle_classe_age;libelle_sexe;tri\n"
+    ));
+    // France: 15 of 30 → prev 50.0 with a decimal point.
+    assert!(
+        text.contains(";99;999;15;30;50.0;;tous âges;tous sexes;\n"),
+        "{text}"
+    );
     let b = read_data_pathologies(&bytes, "effectifs.csv").unwrap();
     let cla = strs(&b, "cla_age_5");
     let sexe = ints(&b, "sexe");
@@ -264,9 +231,9 @@ fn agg_opendata_data_pathologies_export_round_trip() {
 }
 
 #[test]
-fn agg_opendata_open_medic_export_spells_labels_in_latin1() {
-    // The ATC label of A02B holds `œ` ("reflux gastro-œsophagien"), which Latin-1 lacks: the
-    // export spells it `oe`, as the published files do, instead of refusing the whole table.
+fn agg_opendata_open_medic_export_is_windows_1252() {
+    // The ATC label of A02B holds `œ` ("reflux gastro-œsophagien"), which Latin-1 lacks and
+    // Windows-1252 writes as the byte 0x9C.
     let mut pop = population();
     let lyon = dept_index("69").unwrap();
     let mut r = vec![];
@@ -282,25 +249,35 @@ fn agg_opendata_open_medic_export_spells_labels_in_latin1() {
     let b = read_open_medic(&bytes, "export.CSV").unwrap();
     let label = strs(&b, "L_ATC3")[0].clone().unwrap_or_default();
     assert!(
-        label.contains("gastro-oesophagien"),
+        label.contains("gastro-œsophagien"),
         "label written as {label:?}"
     );
+    assert!(bytes.contains(&0x9C));
     assert_eq!(ints(&b, "BOITES")[0], Some(12));
-    // Latin-1 letters stay themselves: é is the single byte 0xE9.
+    // Latin-1 letters stay themselves: é is the single byte 0xE9; lines end with CRLF.
     assert!(bytes.contains(&0xE9));
     assert!(
         !bytes.windows(2).any(|w| w == [0xC3, 0xA9]),
         "no UTF-8 in the export"
     );
+    let header_end = bytes.iter().position(|b| *b == b'\n').unwrap();
+    assert_eq!(bytes[header_end - 1], b'\r');
+    assert_eq!(
+        &bytes[..header_end - 1],
+        b"ATC1;l_ATC1;ATC2;L_ATC2;ATC3;L_ATC3;ATC4;L_ATC4;ATC5;L_ATC5;CIP13;l_cip13;TOP_GEN;\
+          GEN_NUM;age;sexe;BEN_REG;PSP_SPE;BOITES;REM;BSE"
+    );
 }
 
 #[test]
-fn agg_opendata_latin1_encode_refuses_what_it_cannot_spell() {
+fn agg_opendata_cp1252_encode_refuses_what_it_cannot_spell() {
+    // œ 0x9C, – 0x96, € 0x80, ’ 0x92 (Windows-1252 code chart); ‑ (U+2011) spelled '-'.
     assert_eq!(
-        latin1_encode("cœur – 5 €", "t").unwrap(),
-        b"coeur - 5 EUR".to_vec()
+        cp1252_encode("cœur – 5 € l’a\u{2011}b", "t").unwrap(),
+        b"c\x9Cur \x96 5 \x80 l\x92a-b".to_vec()
     );
-    let e = latin1_encode("patient 患者", "Open Medic export").unwrap_err();
+    assert_eq!(cp1252_decode(b"l\x92a \x9C \x80 \xE9"), "l’a œ € é");
+    let e = cp1252_encode("patient 患者", "Open Medic export").unwrap_err();
     assert!(e.to_string().contains("Open Medic export"), "{e}");
     assert!(e.to_string().contains('患'), "{e}");
 }

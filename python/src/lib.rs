@@ -31,5 +31,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(definition::definition_schema, m)?)?;
     m.add_function(wrap_pyfunction!(opendata::read_open_medic, m)?)?;
     m.add_function(wrap_pyfunction!(opendata::read_data_pathologies, m)?)?;
+    m.add_function(wrap_pyfunction!(opendata::read_open_data, m)?)?;
+    m.add_function(wrap_pyfunction!(opendata::summarise_open_data, m)?)?;
+    m.add_function(wrap_pyfunction!(opendata::standardise_prevalence, m)?)?;
     Ok(())
 }

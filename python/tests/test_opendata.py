@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import pickle
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -22,29 +23,114 @@ OPEN_MEDIC = FIXTURES / "opendata" / "OPEN_MEDIC_2023_SAMPLE.CSV"
 EFFECTIFS = FIXTURES / "opendata" / "effectifs_sample.csv"
 
 
-def test_open_medic_sample_reads_with_its_types_and_accents() -> None:
-    df = cohorte.read_open_medic(OPEN_MEDIC)
+EXPECTED = json.loads((FIXTURES / "opendata" / "expected.json").read_text(encoding="utf-8"))
+
+
+def _same(got: list[Any], want: list[Any], what: str) -> None:
+    assert len(got) == len(want), what
+    for g, w in zip(got, want, strict=True):
+        if isinstance(w, float) and g is not None:
+            assert g == pytest.approx(w, abs=1e-9), what
+        else:
+            assert g == w, what
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED["files"]))
+def test_every_fixture_reads_with_its_expected_values(name: str) -> None:
+    want = EXPECTED["files"][name]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        df = cohorte.read_open_data(FIXTURES / "opendata" / name)
     assert isinstance(df, pl.DataFrame)
-    assert df.height == 6
-    assert df.columns[:2] == ["ATC1", "l_ATC1"] and df.columns[-3:] == ["BOITES", "REM", "BSE"]
-    # Values as written in the file (Latin-1, decimal commas, one negative regularisation).
-    assert df["BOITES"].to_list() == [1520, 1388, -3, 2210, 415, 9870]
-    assert df["BEN_REG"].to_list() == [84, 84, 99, 11, 5, 93]
-    assert df["REM"][0] == pytest.approx(8123.45)
-    assert df["BSE"][2] == pytest.approx(-19.44)
-    assert df["CIP13"][0] == "3400930000017"
-    assert df["l_ATC1"][0] == "SYSTÈME CARDIO-VASCULAIRE"
-    assert df.schema["CIP13"] == pl.String and df.schema["BOITES"] == pl.Int64
+    assert df.height == want["rows"]
+    for col, values in want["columns"].items():
+        _same(df[col].to_list(), values, f"{name} {col}")
+    for col, total in want["sums"].items():
+        assert df[col].sum() == pytest.approx(total), f"{name} {col}"
+    restored = [str(w.message) for w in caught if w.category is exceptions.RestoredCellsWarning]
+    assert len(restored) == len(want["repaired"]), restored
+    for col, n in want["repaired"].items():
+        assert any(m.startswith(f"{n} cells of column {col} restored") for m in restored)
 
 
-def test_data_pathologies_sample_keeps_masked_counts_null() -> None:
-    df = cohorte.read_data_pathologies(EFFECTIFS)
-    assert df.height == 6
-    assert df["Ntop"].to_list() == [412, 97, None, None, 11870, 4170230]
-    assert df["prev"].to_list()[:4] == pytest.approx([0.673, 0.153, None, None], nan_ok=False)
-    assert df["dept"].to_list()[2] == "2A"  # Corsica keeps its letter
-    assert df["cla_age_5"].to_list()[3] == "95et+"
-    assert df["libelle_classe_age"][0] == "de 40 à 44 ans"  # optional columns read when present
+def test_typed_columns() -> None:
+    df = cohorte.read_open_data(OPEN_MEDIC)
+    assert df.schema["CIP13"] == pl.String and df.schema["TOP_GEN"] == pl.String
+    assert df.schema["BOITES"] == pl.Int64 and df.schema["REM"] == pl.Float64
+    dp = cohorte.read_open_data(FIXTURES / "opendata" / "effectifs_datagouv_sample.csv")
+    assert dp.schema["dept"] == pl.String and dp.schema["Ntop"] == pl.Int64
+    assert dp.schema["prev"] == pl.Float64 and dp.schema["niveau_prioritaire"] == pl.String
+    # The specific readers give the same frames.
+    assert cohorte.read_open_medic(OPEN_MEDIC).equals(df)
+    assert cohorte.read_data_pathologies(EFFECTIFS).equals(cohorte.read_open_data(EFFECTIFS))
+
+
+def test_monthly_files_read_as_one_frame() -> None:
+    c = EXPECTED["combined"]
+    df = cohorte.read_open_data([FIXTURES / "opendata" / f for f in c["files"]])
+    assert df.columns[0] == "file" and df.height == c["rows"]
+    assert [Path(f).name for f in df["file"].to_list()] == c["columns"]["file"]
+    for col in ("FLX_ANN_MOI", "AGE_BEN_SNDS", "FLT_ACT_QTE", "FLT_REM_MNT"):
+        _same(df[col].to_list(), c["columns"][col], col)
+    with pytest.raises(exceptions.FormatError, match="cannot be combined"):
+        cohorte.read_open_data([OPEN_MEDIC, EFFECTIFS])
+
+
+def test_summary_while_streaming() -> None:
+    path = FIXTURES / "opendata" / "OPEN_MEDIC_2019_printed_rows.CSV"
+    by_age = cohorte.summarise_open_data(path, sums=["BOITES"], by=["age"])
+    want = EXPECTED["files"]["OPEN_MEDIC_2019_printed_rows.CSV"]["by_age_boxes"]
+    assert dict(zip(by_age["age"], by_age["BOITES"], strict=True)) == want
+    # ATC level 2 V08 in region 93: 19 + 260 + 125 + 27 boxes.
+    v08 = cohorte.summarise_open_data(
+        path, sums=["BOITES", "REM"], where={"BEN_REG": "93"}, starts_with={"ATC5": "V08"}
+    )
+    assert v08["BOITES"].to_list() == [431] and v08["rows"].to_list() == [4]
+    assert v08["REM"][0] == pytest.approx(1293.64 + 17739.10 + 7785.87 + 1607.05)
+    with pytest.raises(exceptions.MissingColumnError, match="NOPE"):
+        cohorte.summarise_open_data(path, sums=["NOPE"])
+
+
+def test_standardised_prevalence(tmp_path: Path) -> None:
+    # Every band and sex of two départements: 69 at 1 % everywhere, 2A at 2 % for men only.
+    header = "annee;patho_niv1;patho_niv2;patho_niv3;top;cla_age_5;sexe;region;dept;Ntop;Npop;prev"
+    bands = [f"{lo:02d}-{lo + 4:02d}" for lo in range(0, 95, 5)] + ["95et+"]
+    lines = [header]
+    for band in bands:
+        for sex in (1, 2):
+            lines.append(f"2022;a;;;T;{band};{sex};84;69;10;1000;1.0")
+            lines.append(f"2022;a;;;T;{band};{sex};94;2A;{20 if sex == 1 else 0};1000;")
+    path = tmp_path / "effectifs.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = cohorte.standardise_prevalence(path, by=["dept"])
+    # INSEE RP2018 POP1B: the bands sum to 32 280 579 men and 34 451 956 women.
+    share = 32_280_579 / (32_280_579 + 34_451_956)
+    assert out["dept"].to_list() == ["2A", "69"]
+    assert out["std_prev"].to_list() == pytest.approx([2 * share, 1.0])
+    assert out["crude_prev"].to_list() == pytest.approx([1.0, 1.0])
+    assert (out["std_prev_lower"] < out["std_prev"]).all()
+    assert (out["std_prev_upper"] > out["std_prev"]).all()
+    lines.pop()
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(exceptions.InvalidArgumentError, match=r"dept=2A.*95et\+, sex 2"):
+        cohorte.standardise_prevalence(path, by=["dept"])
+
+
+def test_bad_files_name_file_line_and_column(tmp_path: Path) -> None:
+    lone = tmp_path / "OPEN_MEDIC_2019.CSV"
+    rows = (FIXTURES / "opendata" / "OPEN_MEDIC_2019_printed_rows.CSV").read_bytes().split(b"\r\n")
+    quoted = [*rows[:2], rows[2].replace(b";A01A;", b';"A01A;'), *rows[3:]]
+    lone.write_bytes(b"\r\n".join(quoted))
+    with pytest.raises(exceptions.FormatError, match=r"line 3, column 3 \(ATC3\)"):
+        cohorte.read_open_data(lone)
+    cut = tmp_path / "cut.CSV"
+    cut.write_bytes(b"\r\n".join(rows[:3]) + b"\r\n" + rows[3][:20])
+    with pytest.raises(exceptions.BadValueError, match=r"row 3.*line 4.*truncated"):
+        cohorte.read_open_data(cut)
+    other = tmp_path / "contacts.csv"
+    other.write_text("nom;prenom\nDupont;Jean\n", encoding="utf-8")
+    with pytest.raises(exceptions.FormatError, match="not an open-data file"):
+        cohorte.read_open_data(other)
 
 
 def test_open_data_errors_name_file_column_and_row(tmp_path: Path) -> None:

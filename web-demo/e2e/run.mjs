@@ -505,9 +505,9 @@ try {
   await page.getByLabel(/Open an Open Medic/).setInputFiles(od("effectifs_sample.csv"));
   await page.waitForFunction(() => /effectifs_sample.csv: Data pathologies|could not be read/.test(document.querySelector("#od-status")?.textContent ?? ""), null, { timeout: 30_000 });
   check(await page.getAttribute("body", "data-opendata") === "ready", `Data pathologies file read (${await page.textContent("#od-status")})`);
-  // département 69: Ntop 412 + 97 = 509; 2A: Ntop empty at source
+  // département 69: Ntop 410 + 100 = 510; 2A: Ntop empty at source
   const d69 = (await page.locator(".od-dept tbody tr", { hasText: "69" }).first().textContent()) ?? "";
-  check(d69.includes("509"), `Data pathologies: département 69 shows 509 patients (${d69})`);
+  check(d69.includes("510"), `Data pathologies: département 69 shows 510 patients (${d69})`);
   const d2a = page.locator(".od-dept tbody tr", { hasText: "2A" });
   check(await d2a.locator(".masked").count() === 1 && ((await d2a.textContent()) ?? "").includes("masked at source"),
     "Data pathologies: département 2A is marked masked at source");

@@ -25,8 +25,11 @@ from ._api import (
     read,
     read_csv,
     read_data_pathologies,
+    read_open_data,
     read_open_medic,
     read_parquet,
+    standardise_prevalence,
+    summarise_open_data,
     synthetic,
 )
 from ._native import DEBUG_BUILD as _DEBUG_BUILD
@@ -47,8 +50,11 @@ __all__ = [
     "read",
     "read_csv",
     "read_data_pathologies",
+    "read_open_data",
     "read_open_medic",
     "read_parquet",
+    "standardise_prevalence",
+    "summarise_open_data",
     "synthetic",
 ]
 

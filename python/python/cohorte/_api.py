@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
 from collections.abc import Mapping, Sequence
 from datetime import date
 from datetime import date as _date
@@ -20,7 +21,13 @@ import polars as pl
 
 from . import _display, _native
 from .definition import DefinitionLike, _definition_json
-from .exceptions import FileError, FormatError, InvalidArgumentError, MissingFileError
+from .exceptions import (
+    FileError,
+    FormatError,
+    InvalidArgumentError,
+    MissingFileError,
+    RestoredCellsWarning,
+)
 
 __all__ = [
     "Aggregate",
@@ -32,8 +39,11 @@ __all__ = [
     "read",
     "read_csv",
     "read_data_pathologies",
+    "read_open_data",
     "read_open_medic",
     "read_parquet",
+    "standardise_prevalence",
+    "summarise_open_data",
     "synthetic",
 ]
 
@@ -729,14 +739,94 @@ def _write_bytes(path: StrPath, data: bytes) -> Path:
     return p
 
 
+OpenDataLayout: TypeAlias = Literal[
+    "open_medic",
+    "open_medic_consumers",
+    "open_phmev",
+    "open_bio",
+    "open_lpp",
+    "open_damir",
+    "data_pathologies",
+]
+
+
+def _paths(path: StrPath | Sequence[StrPath]) -> list[str]:
+    if isinstance(path, (str, os.PathLike)):
+        return [os.fspath(path)]
+    return [os.fspath(p) for p in path]
+
+
+def read_open_data(
+    path: StrPath | Sequence[StrPath], *, layout: OpenDataLayout | None = None
+) -> pl.DataFrame:
+    """Read an open-data file of the Assurance Maladie, its layout told by its header (or
+    required with ``layout``): Open Medic (any year, with or without labels) and its ``NB_``
+    consumer counts, Open PHMEV, Open Bio, Open LPP, Open DAMIR, Data pathologies (either header
+    spelling). Windows-1252 or UTF-8 (with or without BOM), ``1.293,64`` or ``0.169``, quoted
+    values as RFC 4180 says. Columns are typed: codes as text (``TOP_GEN`` letters, ``dept``
+    ``2A``), counts as integers, amounts and rates as floats; empty cells (masked at source) are
+    nulls. Several paths of one layout (monthly Open DAMIR files) are read as one frame whose
+    first column, ``file``, names each row's file.
+
+    Cells damaged by a spreadsheet (``05-sept``, département ``7``) are restored, with a
+    :class:`~cohorte.exceptions.RestoredCellsWarning` saying how many.
+    """
+    table, _layout, _encoding, notes = _native.read_open_data(_paths(path), layout)
+    for note in notes:
+        warnings.warn(note, RestoredCellsWarning, stacklevel=2)
+    return _to_polars(table)
+
+
+def summarise_open_data(
+    path: StrPath,
+    *,
+    sums: Sequence[str],
+    by: Sequence[str] = (),
+    where: Mapping[str, str | Sequence[str]] | None = None,
+    starts_with: Mapping[str, str | Sequence[str]] | None = None,
+) -> pl.DataFrame:
+    """Filter and sum an open-data file while streaming it, so a 600 MB Open Medic year is
+    summarised in the memory of its groups. Rows are kept when each ``where`` column holds one of
+    the given values and each ``starts_with`` column starts with one of them (``{"ATC5": "C09"}``
+    keeps ATC level 2 ``C09``); values are compared as written in the file (``"93"``, ``"07"``).
+    Returns one row per group: the ``by`` columns (as text), ``rows``, each ``sums`` column summed
+    and ``<column>_masked``, its empty cells (never counted as zero)."""
+
+    def values(v: str | Sequence[str]) -> list[str]:
+        return [v] if isinstance(v, str) else list(v)
+
+    filters = [
+        {"column": c, "values": values(v), "prefix": False} for c, v in (where or {}).items()
+    ] + [{"column": c, "values": values(v), "prefix": True} for c, v in (starts_with or {}).items()]
+    summary = {"by": list(by), "sum": list(sums), "filter": filters}
+    return _to_polars(_native.summarise_open_data(os.fspath(path), json.dumps(summary)))
+
+
+def standardise_prevalence(
+    path: StrPath | Sequence[StrPath],
+    by: Sequence[str] = ("annee", "top", "region", "dept"),
+    *,
+    level: float = 0.95,
+) -> pl.DataFrame:
+    """Age- and sex-standardised prevalences of Data pathologies files: the rows of one sex and
+    one 5-year band, grouped by ``by``, each group standardised to the population of France by
+    sex and 5-year band (INSEE, census 2018, table POP1B) with Fay-Feuer intervals at ``level``.
+    Returns the ``by`` columns (as text), ``Ntop``, ``Npop``, ``masked_strata`` and, in percent
+    like ``prev``: ``crude_prev``, ``std_prev``, ``std_prev_lower``, ``std_prev_upper`` and
+    ``std_prev_masked_max`` (masked cells counted as 9 cases instead of 0)."""
+    table, _reference = _native.standardise_prevalence(_paths(path), list(by), level)
+    return _to_polars(table)
+
+
 def read_open_medic(path: StrPath) -> pl.DataFrame:
-    """Read an Open Medic file (``OPEN_MEDIC_<year>.CSV``: ``;``, Latin-1, decimal commas) into
-    its typed columns (codes as text with their leading zeros, ``BOITES`` and codes as integers,
+    """Read an Open Medic file (``OPEN_MEDIC_<year>.CSV``: any year's header, Windows-1252,
+    ``1.293,64``) into its typed columns (codes and ``TOP_GEN`` as text, ``BOITES`` as integers,
     ``REM``/``BSE`` as floats; empty cells are nulls)."""
     return _to_polars(_native.read_open_medic(os.fspath(path)))
 
 
 def read_data_pathologies(path: StrPath) -> pl.DataFrame:
-    """Read a Data pathologies ``effectifs.csv`` file into its typed columns (``Ntop`` masked
-    at source under 10 patients is null; ``prev`` in percent)."""
+    """Read a Data pathologies ``effectifs.csv`` file (either header spelling; ``Niveau
+    prioritaire`` read as ``niveau_prioritaire``) into its typed columns (``Ntop`` masked at
+    source under 10 patients is null; ``prev`` in percent)."""
     return _to_polars(_native.read_data_pathologies(os.fspath(path)))

@@ -30,6 +30,7 @@ __all__ = [
     "MissingColumnError",
     "MissingFileError",
     "ParquetError",
+    "RestoredCellsWarning",
     "UnknownCodeSystemError",
     "UnknownTableError",
 ]
@@ -126,3 +127,9 @@ class InternalError(CohorteError, RuntimeError):
     """A bug in cohorte: the core stopped on an unexpected state. Please report the input."""
 
     code = "internal"
+
+
+class RestoredCellsWarning(UserWarning):
+    """An open-data file saved again by a spreadsheet: cells it damaged (``05-sept`` for the age
+    band ``05-09``, ``7`` for département ``07``) were restored while reading. The message says
+    how many, in which column."""
