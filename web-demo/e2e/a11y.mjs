@@ -21,6 +21,7 @@ import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
 import { serve } from "./serve.mjs";
+import { answered, searchFor, serviceWorkerActivated } from "./wait.mjs";
 
 const arg = (name, dflt) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? process.argv[i + 1] : dflt; };
 const here = new URL("..", import.meta.url).pathname;
@@ -128,7 +129,7 @@ try {
     await axe(page, "with the list of codes open");
     // a search that finds nothing: said outside the list (a live region), the list closed
     await page.locator("#entry-search-focus").fill("zzzzqq");
-    await page.waitForFunction(() => /zzzzqq/.test(document.getElementById("entry-search-focus-status")?.textContent ?? ""), null, { timeout: 10_000 }).catch(() => {});
+    await answered(page.locator("#entry-search-focus"), "zzzzqq");
     const none = await page.evaluate(() => {
       const s = document.getElementById("entry-search-focus-status");
       const r = s?.getBoundingClientRect();
@@ -209,10 +210,8 @@ try {
     const kind = stops.find((s) => s.tag === "select");
     ringed(kind, `a select (#${kind?.id})`);
     await kb.type("metformine", { delay: 15 });
-    await page.waitForSelector("#entry-search-focus[aria-expanded=true] ~ [role=listbox] [role=option]", { timeout: 10_000 });
-    // each key sent a search: wait until the list shows the last one's answer (unchanged for 150 ms)
-    const listHtml = () => page.evaluate(() => document.querySelector("#entry-search-focus ~ [role=listbox]")?.innerHTML ?? "");
-    for (let prev = "", now = await listHtml(); now !== prev; ) { prev = now; await page.waitForTimeout(150); now = await listHtml(); }
+    // each key sent a search: wait until the list shows the last one's answer
+    await answered(page.locator("#entry-search-focus"), "metformine");
     await kb.press("ArrowDown");
     const code = await page.evaluate(() => {
       const input = document.getElementById("entry-search-focus");
@@ -226,7 +225,9 @@ try {
     check(back.id === "entry-search-focus", `focus stays in the code search after the pick (${back.tag}#${back.id})`);
     // Escape closes the list
     await kb.type("A10BD", { delay: 15 });
-    await page.waitForSelector("#entry-search-focus[aria-expanded=true]", { timeout: 10_000 });
+    // the last search's answer shown (an earlier one arriving after Escape would open the list again)
+    await answered(page.locator("#entry-search-focus"), "A10BD");
+    check(await page.getAttribute("#entry-search-focus", "aria-expanded") === "true", "the list of codes is open for “A10BD”");
     await kb.press("Escape");
     check(await page.getAttribute("#entry-search-focus", "aria-expanded") === "false", "Escape closes the list of codes");
     await kb.press("Control+A");
@@ -330,23 +331,21 @@ try {
     await load(page);
     check(seen.some((u) => /\.wasm$/.test(u)) && seen.some((u) => /worker[^/]*\.js$/.test(u)),
       `the worker and the wasm module are fetched at load (${seen.map((u) => u.replace(origin, "")).join(", ")})`);
-    // the service worker has cached the explorer's files before the network goes
-    const cached = await page.evaluate(() => Promise.race([
-      navigator.serviceWorker.ready.then(async (reg) => {
-        const names = await caches.keys();
-        const files = names.length ? (await (await caches.open(names[0])).keys()).map((r) => new URL(r.url).pathname) : [];
-        return { active: reg.active?.state, files };
-      }),
-      new Promise((done) => setTimeout(() => done({ active: "none within 20 s", files: [] }), 20_000)),
-    ]));
-    check(cached.active === "activated" && cached.files.some((f) => f.endsWith(".wasm")) && cached.files.some((f) => /worker[^/]*\.js$/.test(f)),
-      `the service worker is active (${cached.active}) and has cached the page, the worker and the wasm module (${cached.files.length} files)`);
+    // the service worker has cached the explorer's files before the network goes: its files are
+    // cached when it installs, and its activation (old caches removed) is over once `activated`
+    const active = await serviceWorkerActivated(page);
+    const files = await page.evaluate(async () => {
+      const names = await caches.keys();
+      return names.length ? (await (await caches.open(names[0])).keys()).map((r) => new URL(r.url).pathname) : [];
+    });
+    check(active === "activated" && files.some((f) => f.endsWith(".wasm")) && files.some((f) => /worker[^/]*\.js$/.test(f)),
+      `the service worker is active (${active}) and has cached the page, the worker and the wasm module (${files.length} files)`);
     // generate a population, pick metformin as the entry and run: the state of the results
     const generateAndRun = async () => {
       await page.locator("#patients").fill(String(patients));
       await page.getByRole("button", { name: "Generate" }).click();
       await page.waitForSelector("body[data-generated=true]", { timeout: 120_000 });
-      await page.locator("#entry-search-focus").pressSequentially("metformine", { delay: 15 });
+      await searchFor(page.locator("#entry-search-focus"), "metformine", { delay: 15 });
       await page.locator('[role=option][data-code="A10BA02"]').click();
       await page.getByRole("button", { name: "Run cohort" }).click();
       return waitResults(page);

@@ -14,6 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
 import { serve } from "./serve.mjs";
+import { searchFor } from "./wait.mjs";
 
 const arg = (name, dflt) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? process.argv[i + 1] : dflt; };
 const here = new URL("..", import.meta.url).pathname;
@@ -139,7 +140,11 @@ async function cohortFormSection(page, restore) {
   const labelled = { version: 2, name: "labels", concept_sets: [{ name: "drugs", system: "ATC", codes: ["A10BA02", "A10BA0", "Z99ZZ99"] }],
     entry: { events: [{ event: "dispensing", concept_set: "drugs" }] } };
   await importDefinition(page, "labels.json", Buffer.from(JSON.stringify(labelled)));
-  await page.waitForFunction(() => [...document.querySelectorAll(".entry .chip .chip-label")].every((s) => s.textContent), null, { timeout: 10_000 }).catch(() => {});
+  // the three chips drawn, each with its label (`every` alone holds on a list not drawn yet)
+  await page.waitForFunction(() => {
+    const labels = [...document.querySelectorAll(".entry .chip .chip-label")];
+    return labels.length === 3 && labels.every((s) => s.textContent);
+  }, null, { timeout: 30_000 }).catch(() => {});
   const chipLabels = await page.$$eval(".entry .chip", (cs) => cs.map((c) => `${c.getAttribute("data-code")}: ${c.querySelector(".chip-label")?.textContent ?? ""}`));
   check(JSON.stringify(chipLabels) === JSON.stringify(["A10BA02: metformine", "A10BA0: codes under A10BA0", "Z99ZZ99: not in the referential"]),
     `an imported definition's chips get their labels from the referential: ${chipLabels.join("; ")}`);
@@ -147,7 +152,7 @@ async function cohortFormSection(page, restore) {
   // a new cohort: metformin, then rule 1 = ANY of (T2D diagnosis, ALL of (statin twice, aged 60+))
   await page.getByRole("button", { name: "New", exact: true }).click();
   const entrySearch = page.locator("#entry-search-focus");
-  await entrySearch.pressSequentially("metformine", { delay: 20 });
+  await searchFor(entrySearch, "metformine");
   await page.locator('[role=option][data-code="A10BA02"]').click();
   const entryLabel = (await page.locator('.entry .chip[data-code="A10BA02"] .chip-label').textContent()) ?? "";
   check(entryLabel === "metformine", `the entry chip shows "A10BA02 metformine" (${entryLabel})`);
@@ -162,8 +167,7 @@ async function cohortFormSection(page, restore) {
   const c1 = page.getByRole("group", { name: "rule 1, criterion 1", exact: true });
   await c1.getByLabel("Event kind").selectOption("diagnosis");
   const c1Search = c1.getByLabel("Add a ICD10 code", { exact: true });
-  await c1Search.pressSequentially("E11", { delay: 20 });
-  await page.waitForSelector('[role=option][data-code="E11"]');
+  await searchFor(c1Search, "E11");
   await c1Search.press("ArrowDown");
   await c1Search.press("Enter");
   await c1.getByLabel("Window end (days)").fill("0");
@@ -176,7 +180,7 @@ async function cohortFormSection(page, restore) {
   await c2.locator("select.criterion-form").first().selectOption("all");
   await page.getByRole("button", { name: "add event criterion to rule 1, criterion 2", exact: true }).click();
   const c21 = page.getByRole("group", { name: "rule 1, criterion 2, criterion 1", exact: true });
-  await c21.getByLabel("Add a ATC code", { exact: true }).pressSequentially("statines", { delay: 20 });
+  await searchFor(c21.getByLabel("Add a ATC code", { exact: true }), "statines");
   await page.locator('[role=option][data-code="C10AA"]').click();
   await c21.getByLabel("N", { exact: true }).fill("2");
   await c21.getByLabel("N", { exact: true }).press("Tab");
@@ -195,8 +199,7 @@ async function cohortFormSection(page, restore) {
   // the survival outcome by code search: hospital stays for heart failure
   await page.getByLabel("Outcome event").selectOption("stay");
   const outSearch = page.locator("#outcome-search");
-  await outSearch.pressSequentially("insuffisance cardiaque", { delay: 20 });
-  await page.waitForSelector('#outcome-box [role=option][data-code="I50"]');
+  await searchFor(outSearch, "insuffisance cardiaque");
   await page.locator('#outcome-box [role=option][data-code="I50"]').click();
   const i50 = (await page.locator('#outcome-box .chip[data-code="I50"] .chip-label').textContent()) ?? "";
   check(i50 === "Insuffisance cardiaque", `the outcome chip shows its label (${i50})`);
@@ -267,12 +270,11 @@ try {
 
   // entry: type a drug name, pick the code from the listbox with the mouse
   const entrySearch = page.locator("#entry-search-focus");
-  await entrySearch.pressSequentially("metformine", { delay: 20 });
+  await searchFor(entrySearch, "metformine");
   await page.locator('[role=option][data-code="A10BA02"]').click();
   check(await page.locator(".entry .chip code", { hasText: "A10BA02" }).count() === 1, "A10BA02 picked from the listbox");
   // and a second code from the keyboard: type a prefix, arrow down to it, Enter
-  await entrySearch.pressSequentially("A10BD07", { delay: 20 });
-  await page.waitForSelector('[role=option][data-code="A10BD07"]');
+  await searchFor(entrySearch, "A10BD07");
   await entrySearch.press("ArrowDown");
   await entrySearch.press("Enter");
   check(await page.locator(".entry .chip code", { hasText: "A10BD07" }).count() === 1, "A10BD07 picked with the keyboard");
