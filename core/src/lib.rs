@@ -21,6 +21,7 @@ pub mod hash;
 pub mod model;
 pub mod opendata;
 pub mod referential;
+pub mod release;
 pub mod rng;
 pub mod sql;
 pub mod stats;
