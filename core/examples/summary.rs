@@ -4,6 +4,7 @@
 //! ```sh
 //! cargo run --release -p cohorte-core --example summary -- --patients 100000 --seed 1
 //! cargo run --release -p cohorte-core --example summary -- --patients 300 --write tables --format csv
+//! cargo run --release -p cohorte-core --example summary -- --patients 300 --write tables --pitfalls
 //! ```
 
 use std::collections::BTreeMap;
@@ -54,6 +55,7 @@ fn parse_args() -> Result<(SynthConfig, Vec<usize>, WriteTo), String> {
                     .map_err(|e| format!("--show: {e}"))?,
             ),
             "--write" => write = Some((value("--write")?.into(), format)),
+            "--pitfalls" => cfg.pitfalls = true,
             "--format" => {
                 format = cohorte_core::tables::Format::parse(&value("--format")?)
                     .map_err(|e| format!("--format: {e}"))?;
@@ -64,7 +66,7 @@ fn parse_args() -> Result<(SynthConfig, Vec<usize>, WriteTo), String> {
             "-h" | "--help" => {
                 println!(
                     "summary [--patients N] [--seed S] [--start-year Y] [--years K] [--show INDEX]... \
-                     [--write DIR [--format parquet|csv|arrow]]"
+                     [--write DIR [--format parquet|csv|arrow] [--pitfalls]]"
                 );
                 std::process::exit(0);
             }

@@ -14,7 +14,8 @@ use cohorte_core::definition::Definition;
 use cohorte_core::model::Population;
 use cohorte_core::synth::{generate, SynthConfig};
 use cohorte_core::tables::flatten::{
-    FilterReport, FICTITIOUS_FILTER, FINESS_FILTER, PSEUDONYM_FILTER, SENTINEL_FILTER,
+    FilterReport, FICTITIOUS_FILTER, FINESS_FILTER, PSEUDONYM_FILTER, REGULARISATION_FILTER,
+    SENTINEL_FILTER,
 };
 use cohorte_core::tables::render::{
     DUPLICATE_FINESS, FICTITIOUS_EVERY, PSEUDONYM_EVERY, WORK_ALD_EVERY,
@@ -276,6 +277,45 @@ fn stays_of_duplicated_finess_are_dropped() {
 }
 
 #[test]
+fn regularisation_lines_are_netted() {
+    let t = with(|p| p.regularisations = true);
+    let clean_t = tables::render(population()).unwrap();
+    let qsn = |t: &Tables| {
+        let b = table(t, "ER_PHA_F");
+        b.column(b.schema().index_of("PHA_ACT_QSN").unwrap())
+            .as_primitive::<arrow_array::types::Int32Type>()
+            .values()
+            .to_vec()
+    };
+    let (with_reg, without) = (qsn(&t), qsn(&clean_t));
+    let negative = with_reg.iter().filter(|q| **q < 0).count();
+    assert!(negative > 100, "{negative}");
+    assert!(without.iter().all(|q| *q > 0));
+    // The boxes sum to the same total: every regularisation nets to the dispensing.
+    let sum = |v: &[i32]| v.iter().map(|q| i64::from(*q)).sum::<i64>();
+    let (pop, reports) = load(&t);
+    let (_, clean_reports) = load(&clean_t);
+    // Every negative line is netted away (with the re-sent lines).
+    let netted = removed(&reports, "ER_PHA_F", REGULARISATION_FILTER)
+        - removed(&clean_reports, "ER_PHA_F", REGULARISATION_FILTER);
+    assert!(
+        netted >= negative,
+        "{netted} lines netted, {negative} negative"
+    );
+    // The same boxes in the populations read back.
+    let boxes = |p: &Population| {
+        p.events
+            .iter()
+            .filter(|e| e.kind == cohorte_core::model::EventKind::Dispensing)
+            .map(|e| i64::from(e.value))
+            .sum::<i64>()
+    };
+    assert_eq!(boxes(&pop), boxes(clean()));
+    assert!(sum(&with_reg) > sum(&without) - sum(&without) / 10);
+    same(&pop, clean());
+}
+
+#[test]
 fn work_accident_ald_natures_are_dropped() {
     let t = with(|p| p.work_ald_natures = true);
     let nat = strings(table(&t, "IR_IMB_R"), "IMB_ETM_NAT");
@@ -313,6 +353,7 @@ fn every_pitfall_at_once_through_the_dataset() {
     );
     let (pop, reports) = load(&t);
     same(&pop, clean());
+    assert!(removed(&reports, "ER_PHA_F", REGULARISATION_FILTER) > 0);
     for filter in [FICTITIOUS_FILTER, PSEUDONYM_FILTER, SENTINEL_FILTER] {
         assert!(removed(&reports, "IR_BEN_R", filter) > 0, "{filter}");
     }

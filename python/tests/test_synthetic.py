@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 
 import cohorte
+from cohorte import exceptions
 
 from .conftest import FIXTURES, REPO
 
@@ -56,3 +58,29 @@ def test_tables_are_polars_frames_with_snds_names(small: cohorte.Dataset) -> Non
     assert {"BEN_NIR_PSA", "BEN_RNG_GEM", "BEN_SEX_COD"} <= set(ben.columns)
     # Every dispensing line joins a claim line.
     assert tables["ER_PHA_F"].height <= tables["ER_PRS_F"].height
+
+
+def test_pitfalls_mode_changes_the_tables_not_the_population(tmp_path: Path) -> None:
+    clean = cohorte.synthetic(400, seed=4)
+    trapped = cohorte.synthetic(400, seed=4, pitfalls=True)
+    # The population is the same; its tables hold the traps of real extracts.
+    assert trapped.digest() == clean.digest()
+    ben = trapped.tables()["IR_BEN_R"]
+    assert ben.height > 400
+    assert (ben["BEN_CDI_NIR"] != "00").sum() > 0
+    assert (trapped.tables()["ER_PHA_F"]["PHA_ACT_QSN"] < 0).sum() > 0
+    # Read back, the loader's filters undo them: the data equals the clean tables read back.
+    trapped.write_parquet(tmp_path / "trapped")
+    clean.write_parquet(tmp_path / "clean")
+    back = cohorte.read_parquet(tmp_path / "trapped")
+    assert back.digest() == cohorte.read_parquet(tmp_path / "clean").digest()
+    filters = {(f["table"], f["filter"]): f["rows_removed"] for f in back.summary()["filters"]}
+    fictitious = [n for (t, f), n in filters.items() if t == "IR_BEN_R" and "BEN_CDI_NIR" in f]
+    assert fictitious and fictitious[0] > 0
+    merged = [n for (t, f), n in filters.items() if t == "IR_BEN_R" and "BEN_NIR_ANO" in f]
+    assert merged and merged[0] > 0
+
+
+def test_pitfalls_must_be_a_boolean() -> None:
+    with pytest.raises(exceptions.InvalidArgumentError, match="pitfalls"):
+        cohorte.synthetic(10, pitfalls="yes")  # type: ignore[arg-type]

@@ -104,8 +104,8 @@ impl Out<'_> {
 
     /// Monthly dispensings of a drug taken as needed over a long time (analgesics for chronic
     /// pain): one pack for the whole period, a line every 3 to 6 weeks of `lo..=hi` small boxes
-    /// (a box of paracetamol 1 g holds 8 tablets: a few days at full dose). One line costs two
-    /// draws.
+    /// (a box of paracetamol 1 g holds 8 tablets: a few days at full dose). One line costs one
+    /// draw.
     pub(crate) fn monthly_as_needed(
         &mut self,
         rng: &mut Rng,

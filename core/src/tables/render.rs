@@ -80,6 +80,11 @@ pub struct Pitfalls {
     /// One person in [`WORK_ALD_EVERY`] gets an exemption of nature 11, 12 or 13 (work
     /// accident, occupational disease, invalidity) in `IR_IMB_R`: the loader drops them.
     pub work_ald_natures: bool,
+    /// One dispensing in [`REGULARISATION_EVERY`] comes with regularisation lines in later
+    /// fluxes (same person, care date and pack; negative `PHA_ACT_QSN`): either one box too
+    /// many corrected by a line of -1, or the line cancelled (-boxes) and sent again. The
+    /// loader nets the lines of one person, care date and pack.
+    pub regularisations: bool,
 }
 
 impl Pitfalls {
@@ -93,6 +98,7 @@ impl Pitfalls {
             sentinel_dates: true,
             duplicate_finess: true,
             work_ald_natures: true,
+            regularisations: true,
         }
     }
 }
@@ -106,6 +112,9 @@ pub const FICTITIOUS_EVERY: usize = 100;
 /// Every how many stays one is duplicated under a legal-entity FINESS
 /// ([`Pitfalls::duplicate_finess`]).
 pub const FINESS_DUPLICATE_EVERY: u32 = 30;
+/// Every how many dispensings one comes with regularisation lines
+/// ([`Pitfalls::regularisations`]).
+pub const REGULARISATION_EVERY: i64 = 40;
 /// Every how many persons one gets an ALD of nature 11, 12 or 13 ([`Pitfalls::work_ald_natures`]).
 pub const WORK_ALD_EVERY: usize = 50;
 
@@ -353,6 +362,7 @@ pub fn render_with(pop: &Population, pitfalls: Pitfalls) -> Result<Vec<(String, 
     let mut visits: i64 = 0;
     // Persons whose first city-care line was copied under their fictitious NIR.
     let mut copied = vec![false; pop.patients.len()];
+    let mut dispensings: i64 = 0;
     // Per-patient texts, computed once.
     let dpt: Vec<String> = pop.patients.iter().map(|p| dept3(p.dept)).collect();
     let born: Vec<String> = pop
@@ -381,21 +391,47 @@ pub fn render_with(pop: &Population, pitfalls: Pitfalls) -> Result<Vec<(String, 
                 let i = e.patient as usize;
                 let copy = fictitious(i) && !copied[i];
                 copied[i] |= copy;
-                for dup in 0..3 {
+                // Regularised dispensing: one box too many then -1 (`over`), or cancelled
+                // and sent again.
+                let (reg, over) = if e.kind == EventKind::Dispensing {
+                    dispensings += 1;
+                    let reg = pitfalls.regularisations && dispensings % REGULARISATION_EVERY == 13;
+                    (reg, (dispensings / REGULARISATION_EVERY) % 2 == 0)
+                } else {
+                    (false, false)
+                };
+                let mut main_lag = 1;
+                for dup in 0..5 {
                     // 0: the line; 1: its copy "for information"; 2: its copy under the
-                    // person's fictitious NIR.
-                    if dup == 1 && line % DCIR_DUPLICATE_EVERY != 1 {
+                    // person's fictitious NIR; 3 and 4: regularisation lines.
+                    let skip = match dup {
+                        1 => line % DCIR_DUPLICATE_EVERY != 1,
+                        2 => !copy,
+                        3 => !reg,
+                        4 => !reg || over,
+                        _ => false,
+                    };
+                    if skip {
                         continue;
                     }
-                    if dup == 2 && !copy {
-                        break;
-                    }
+                    let qty = match dup {
+                        0 if reg && over => e.value + 1,
+                        3 if over => -1,
+                        3 => -e.value,
+                        _ => e.value,
+                    };
                     line += 1;
-                    let lag = if pitfalls.late_fluxes && line % LATE_FLUX_EVERY == 7 {
+                    let lag = if dup >= 3 {
+                        // Regularisations come in later fluxes.
+                        main_lag + dup - 2
+                    } else if pitfalls.late_fluxes && line % LATE_FLUX_EVERY == 7 {
                         7 + (line / LATE_FLUX_EVERY) % 21
                     } else {
                         1 + line % 6
                     };
+                    if dup == 0 {
+                        main_lag = lag;
+                    }
                     let flx = first_of_month_after(e.start, lag as u32);
                     // Document numbers are unique, or (pitfall) numbered 1 to 1000 per emitter:
                     // either way the 9 key columns identify the line.
@@ -424,6 +460,8 @@ pub fn render_with(pop: &Population, pitfalls: Pitfalls) -> Result<Vec<(String, 
                         ("REM_TYP_AFF", Val::L(1)),
                     ];
                     let info = dup == 1;
+                    // Amounts follow the quantity, negative for a regularisation.
+                    let units = if qty < 0 { qty } else { qty.max(1) } as f64;
                     let mut cells: Vec<(&str, Val)> = key.to_vec();
                     cells.extend([
                         ("BEN_NIR_PSA", Val::S(nir)),
@@ -434,10 +472,10 @@ pub fn render_with(pop: &Population, pitfalls: Pitfalls) -> Result<Vec<(String, 
                         ("EXE_SOI_DTD", Val::D(e.start)),
                         ("EXE_SOI_DTF", Val::D(e.end)),
                         ("PRS_NAT_REF", Val::S(nature.clone())),
-                        ("PRS_ACT_QTE", Val::I(e.value)),
+                        ("PRS_ACT_QTE", Val::I(qty)),
                         ("PSE_SPE_COD", Val::I(spe)),
-                        ("PRS_PAI_MNT", Val::F(paid * e.value.max(1) as f64)),
-                        ("BSE_REM_MNT", Val::F(paid * 0.7 * e.value.max(1) as f64)),
+                        ("PRS_PAI_MNT", Val::F(paid * units)),
+                        ("BSE_REM_MNT", Val::F(paid * 0.7 * units)),
                         (
                             "BSE_PRS_NAT",
                             Val::I(if info && e.kind == EventKind::Visit {
@@ -485,7 +523,7 @@ pub fn render_with(pop: &Population, pitfalls: Pitfalls) -> Result<Vec<(String, 
                     match e.kind {
                         EventKind::Dispensing => {
                             detail.push(("PHA_PRS_C13", Val::S(code.clone())));
-                            detail.push(("PHA_ACT_QSN", Val::I(e.value)));
+                            detail.push(("PHA_ACT_QSN", Val::I(qty)));
                             detail.push(("PHA_ACT_PRU", Val::F(paid)));
                             pha.row(detail)?;
                         }

@@ -156,7 +156,8 @@ def synthetic(
     :param pitfalls: "real-world pitfalls" mode: the source tables (:meth:`Dataset.tables`,
         :meth:`Dataset.write`) hold the traps of real extracts (pseudonyms merged by
         ``BEN_NIR_ANO``, fictitious NIRs, ``1600-01-01`` sentinel dates, reused
-        ``DCT_ORD_NUM``, late fluxes, duplicated FINESS, ALD natures 11/12/13), which the
+        ``DCT_ORD_NUM``, late fluxes, regularisation lines with negative quantities,
+        duplicated FINESS, ALD natures 11/12/13), which the
         loader's quality filters undo (their report is in :meth:`Dataset.summary` of the data
         read back). The population and its digest are the same either way.
     """
