@@ -1,4 +1,4 @@
-//! Open aggregates of the Assurance Maladie (SNDS.md §6): readers for the published files and
+//! Open aggregates of the Assurance Maladie (docs/SNDS.md §6): readers for the published files and
 //! writers that export protected aggregates in the same layouts.
 //!
 //! The files are `;`-separated, Latin-1 encoded, with decimal commas; masked counts are empty
