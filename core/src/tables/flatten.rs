@@ -92,11 +92,6 @@ fn duplicate_finess(eta: &str) -> bool {
 pub const REGULARISATION_FILTER: &str =
     "PHA_ACT_QSN netted per (person, EXE_SOI_DTD, PHA_PRS_C13): one line per positive sum, none otherwise";
 
-/// The netting of regularisation lines, in the [`FilterReport`]: the lines of one person's
-/// dispensings of one pack on one care start date are summed into one dispensing.
-pub const REGULARISATION_FILTER: &str =
-    "PHA_ACT_QSN netted per (person, EXE_SOI_DTD, PHA_PRS_C13): one line per positive sum, none otherwise";
-
 /// Rows removed from a table by one quality filter.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct FilterReport {
