@@ -31,6 +31,7 @@ from ._api import (
 )
 from ._native import DEBUG_BUILD as _DEBUG_BUILD
 from ._native import __version__
+from ._sql import run_duckdb, run_spark, sql
 from .exceptions import CohorteError
 
 __all__ = [
@@ -49,6 +50,9 @@ __all__ = [
     "read_data_pathologies",
     "read_open_medic",
     "read_parquet",
+    "run_duckdb",
+    "run_spark",
+    "sql",
     "synthetic",
 ]
 

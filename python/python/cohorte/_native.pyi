@@ -15,6 +15,7 @@ __all__ = [
     "normalize_definition",
     "read_data_pathologies",
     "read_open_medic",
+    "sql_text",
     "validate_definition",
 ]
 
@@ -104,3 +105,11 @@ def normalize_definition(text: str) -> str: ...
 def definition_schema() -> str: ...
 def read_open_medic(path: str) -> ArrowTable: ...
 def read_data_pathologies(path: str) -> ArrowTable: ...
+def sql_text(
+    text: str,
+    dialect: str,
+    pmsi_years: list[int] | None,
+    tables: dict[str, str] | None,
+    result: str,
+    flux: tuple[str, str] | None,
+) -> str: ...

@@ -30,6 +30,7 @@ __all__ = [
     "MissingColumnError",
     "MissingFileError",
     "ParquetError",
+    "SqlError",
     "UnknownCodeSystemError",
     "UnknownTableError",
 ]
@@ -126,3 +127,10 @@ class InternalError(CohorteError, RuntimeError):
     """A bug in cohorte: the core stopped on an unexpected state. Please report the input."""
 
     code = "internal"
+
+
+class SqlError(CohorteError, ValueError):
+    """A definition or options the SQL compiler cannot render: an unknown dialect or result, a
+    table missing from the mapping, no PMSI year (the message names the option at fault)."""
+
+    code = "sql"
