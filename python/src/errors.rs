@@ -26,6 +26,7 @@ fn class_of(code: &str) -> &'static str {
         "invalid_definition" => "DefinitionError",
         "invalid_argument" => "InvalidArgumentError",
         "aggregate" => "AggregateError",
+        "sql" => "SqlError",
         "arrow" => "ArrowError",
         "parquet" => "ParquetError",
         "internal" => "InternalError",

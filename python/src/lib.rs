@@ -14,6 +14,7 @@ mod dataset;
 mod definition;
 mod errors;
 mod opendata;
+mod sql;
 
 /// The extension module.
 #[pymodule]
@@ -29,6 +30,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(definition::validate_definition, m)?)?;
     m.add_function(wrap_pyfunction!(definition::normalize_definition, m)?)?;
     m.add_function(wrap_pyfunction!(definition::definition_schema, m)?)?;
+    m.add_function(wrap_pyfunction!(sql::sql_text, m)?)?;
     m.add_function(wrap_pyfunction!(opendata::read_open_medic, m)?)?;
     m.add_function(wrap_pyfunction!(opendata::read_data_pathologies, m)?)?;
     m.add_function(wrap_pyfunction!(opendata::read_open_data, m)?)?;

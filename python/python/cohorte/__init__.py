@@ -34,6 +34,7 @@ from ._api import (
 )
 from ._native import DEBUG_BUILD as _DEBUG_BUILD
 from ._native import __version__
+from ._sql import run_duckdb, run_spark, sql
 from .exceptions import CohorteError
 
 __all__ = [
@@ -55,6 +56,9 @@ __all__ = [
     "read_parquet",
     "standardise_prevalence",
     "summarise_open_data",
+    "run_duckdb",
+    "run_spark",
+    "sql",
     "synthetic",
 ]
 

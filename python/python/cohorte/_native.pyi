@@ -18,6 +18,7 @@ __all__ = [
     "read_open_medic",
     "standardise_prevalence",
     "summarise_open_data",
+    "sql_text",
     "validate_definition",
 ]
 
@@ -116,3 +117,11 @@ def summarise_open_data(path: str, summary_json: str) -> ArrowTable: ...
 def standardise_prevalence(
     paths: list[str], by: list[str], level: float
 ) -> tuple[ArrowTable, str]: ...
+def sql_text(
+    text: str,
+    dialect: str,
+    pmsi_years: list[int] | None,
+    tables: dict[str, str] | None,
+    result: str,
+    flux: tuple[str, str] | None,
+) -> str: ...

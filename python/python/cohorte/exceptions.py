@@ -31,6 +31,7 @@ __all__ = [
     "MissingFileError",
     "ParquetError",
     "RestoredCellsWarning",
+    "SqlError",
     "UnknownCodeSystemError",
     "UnknownTableError",
 ]
@@ -133,3 +134,10 @@ class RestoredCellsWarning(UserWarning):
     """An open-data file saved again by a spreadsheet: cells it damaged (``05-sept`` for the age
     band ``05-09``, ``7`` for département ``07``) were restored while reading. The message says
     how many, in which column."""
+
+
+class SqlError(CohorteError, ValueError):
+    """A definition or options the SQL compiler cannot render: an unknown dialect or result, a
+    table missing from the mapping, no PMSI year (the message names the option at fault)."""
+
+    code = "sql"
