@@ -15,13 +15,14 @@ include mk/wasm.mk
 include mk/python.mk
 include mk/web.mk
 include mk/sql.mk
+include mk/fuzz.mk
 
 .PHONY: help test demo bench clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z0-9_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[1m%-18s\033[0m %s\n", $$1, $$2}'
 
-test: test-rust test-wasm test-python test-web test-sql ## Run every test stage (what CI runs)
+test: test-rust test-wasm test-python test-web test-sql fuzz-smoke ## Run every test stage (what CI runs)
 	@echo "== all test stages passed"
 
 demo: demo-web ## Build the wasm package and the explorer, serve it on 127.0.0.1

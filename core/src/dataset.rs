@@ -164,25 +164,23 @@ impl Dataset {
         (self.population, self.filters)
     }
 
-    /// Counts of patients, events by kind, the period and the rows of each source table.
-    pub fn summary(&self) -> Summary {
+    /// Counts of patients, events by kind, the period and the rows of each source table (an
+    /// error when the tables cannot be rendered, see [`Dataset::tables`]).
+    pub fn summary(&self) -> Result<Summary> {
         let pop = &self.population;
         let mut counts = [0usize; EventKind::ALL.len()];
         for e in &pop.events {
             counts[e.kind as usize] += 1;
         }
         let tables = self
-            .tables()
-            .map(|t| {
-                t.iter()
-                    .map(|(n, b)| TableRows {
-                        table: n.clone(),
-                        rows: b.num_rows(),
-                    })
-                    .collect()
+            .tables()?
+            .iter()
+            .map(|(n, b)| TableRows {
+                table: n.clone(),
+                rows: b.num_rows(),
             })
-            .unwrap_or_default();
-        Summary {
+            .collect();
+        Ok(Summary {
             patients: pop.patients.len(),
             events: pop.events.len(),
             events_by_kind: EventKind::ALL
@@ -196,7 +194,7 @@ impl Dataset {
             period_end: dates::format(pop.data_end),
             tables,
             filters: self.filters.clone(),
-        }
+        })
     }
 }
 

@@ -51,7 +51,7 @@ fn string<'a>(m: &'a Map<String, Value>, k: &str, path: &str) -> Result<&'a str>
 
 /// Read a fixture population from its JSON text.
 pub fn load_population(json: &str) -> Result<Population> {
-    let root: Value = serde_json::from_str(json).map_err(|e| bad("", e))?;
+    let root: Value = crate::json::parse(json).map_err(|m| bad("", m))?;
     let root = root
         .as_object()
         .ok_or_else(|| bad("", "expected an object"))?;

@@ -18,6 +18,7 @@ pub mod engine;
 pub mod error;
 pub mod fixture;
 pub mod hash;
+pub mod json;
 pub mod model;
 pub mod opendata;
 pub mod referential;

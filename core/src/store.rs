@@ -1,4 +1,4 @@
-//! The patient-major event store (PRODUCT.md §3.3).
+//! The patient-major event store (docs/PRODUCT.md §3.3).
 //!
 //! Events are sorted by (patient, date) and held column-wise, with one offset per patient, so a
 //! cohort is evaluated in one sequential pass over memory. Each code dictionary is sorted, so a
@@ -188,6 +188,29 @@ fn sorted_remap(codes: &[String]) -> (SortedDict, Vec<u32>) {
     (SortedDict { codes: sorted }, remap)
 }
 
+/// Calls `visit(key, patient)` once for each distinct posting key among a patient's event rows
+/// (`rows[offsets[p]..offsets[p + 1]]`, keyed by `key_of(kind, code)`), patients in order: the
+/// walk that counts the postings, then fills them.
+fn each_patient_key(
+    rows: &[(Day, u8, u32, u8, i16)],
+    offsets: &[u32],
+    keys: usize,
+    key_of: impl Fn(u8, u32) -> Option<usize>,
+    mut visit: impl FnMut(usize, u32),
+) {
+    let mut last = vec![u32::MAX; keys];
+    for (p, range) in offsets.windows(2).enumerate() {
+        for &(_, kind, code, _, _) in &rows[range[0] as usize..range[1] as usize] {
+            if let Some(key) = key_of(kind, code) {
+                if last[key] != p as u32 {
+                    last[key] = p as u32;
+                    visit(key, p as u32);
+                }
+            }
+        }
+    }
+}
+
 impl EventStore {
     /// Build the store from a population (events in any order).
     pub fn build(pop: &Population) -> EventStore {
@@ -300,39 +323,20 @@ impl EventStore {
             let key = first[k] as usize + code as usize;
             (k < 7 && key < first[k + 1] as usize).then_some(key)
         };
-        let mut last = vec![u32::MAX; keys];
+        // Counted, then filled, by the same walk over each patient's distinct keys.
         let mut offsets = vec![0u32; keys + 1];
-        for p in 0..n {
-            for &(_, kind, code, _, _) in
-                &rows[store.offsets[p] as usize..store.offsets[p + 1] as usize]
-            {
-                if let Some(key) = key_of(kind, code) {
-                    if last[key] != p as u32 {
-                        last[key] = p as u32;
-                        offsets[key + 1] += 1;
-                    }
-                }
-            }
-        }
+        each_patient_key(&rows, &store.offsets, keys, key_of, |key, _| {
+            offsets[key + 1] += 1;
+        });
         for key in 0..keys {
             offsets[key + 1] += offsets[key];
         }
         let mut fill = offsets.clone();
         let mut patients = vec![0u32; offsets[keys] as usize];
-        last.fill(u32::MAX);
-        for p in 0..n {
-            for &(_, kind, code, _, _) in
-                &rows[store.offsets[p] as usize..store.offsets[p + 1] as usize]
-            {
-                if let Some(key) = key_of(kind, code) {
-                    if last[key] != p as u32 {
-                        last[key] = p as u32;
-                        patients[fill[key] as usize] = p as u32;
-                        fill[key] += 1;
-                    }
-                }
-            }
-        }
+        each_patient_key(&rows, &store.offsets, keys, key_of, |key, p| {
+            patients[fill[key] as usize] = p;
+            fill[key] += 1;
+        });
         store.postings = Postings {
             first,
             offsets,
@@ -426,7 +430,7 @@ impl EventStore {
     }
 
     /// Bytes held per event by the event columns and the patient offsets (the figure budgeted at
-    /// ≤ 12 in PRODUCT.md §8; dictionaries and the patient table are reported apart).
+    /// ≤ 12 in docs/PRODUCT.md §8; dictionaries and the patient table are reported apart).
     pub fn bytes_per_event(&self) -> f64 {
         if self.n_events() == 0 {
             return 0.0;

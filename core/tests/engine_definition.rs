@@ -457,7 +457,7 @@ mod engine {
             ("date that is not a string", with(|v| v["entry"]["date_range"] = json!({ "to": 20211231 })),
              &[(E, "entry.date_range.to", "expected a date such as \"2021-03-09\", found 20211231")]),
             ("unknown code system", with(|v| v["concept_sets"][1]["system"] = json!("LOINC")),
-             &[(E, "concept_sets[1].system", "unknown code system the string \"LOINC\"; expected one of ATC, CIP13, ICD10, CCAM")]),
+             &[(E, "concept_sets[1].system", "unknown code system \"LOINC\"; expected one of ATC, CIP13, ICD10, CCAM")]),
             ("code system not a string", with(|v| v["concept_sets"][1]["system"] = json!(10)),
              &[(E, "concept_sets[1].system", "expected a code system (ATC, CIP13, ICD10, CCAM), found 10")]),
             ("code not a string", with(|v| v["concept_sets"][0]["codes"] = json!(["A10BA02", 12])),

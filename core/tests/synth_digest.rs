@@ -1,16 +1,24 @@
 //! The synthetic population is the same, byte for byte, for a given configuration: on every
-//! platform (the golden digest below is also checked by the wasm and Python builds) and with or
+//! platform (the golden digest of `fixtures/synthetic_digest.json` is also checked by the wasm and
+//! Python builds) and with or
 //! without the `parallel` feature (run it both ways: `cargo test -p cohorte-core --features
 //! parallel --test synth_digest` gives the same golden digest).
 
 use cohorte_core::model::{Event, EventKind};
 use cohorte_core::synth::{generate, population_digest, SynthConfig};
 
-/// Digest of the population for seed 42 and 2 000 patients (default span 2019–2023). Any change
-/// to the generator, its tables or the referential's packs changes it: update it on purpose.
-/// `wasm/tests/synth.test.mjs` and `python/tests/test_synthetic.py` read it from this file:
-/// keep it on one line.
-const GOLDEN_SEED_42: &str = "31bd8b8a78aea82fd7b58fedad80324c56216277d5d1c1c274d0f5b6be27b25b";
+/// The golden digest, its seed and number of patients (`fixtures/synthetic_digest.json`, also
+/// read by the wasm and Python tests).
+fn golden() -> (u64, u32, String) {
+    let v: serde_json::Value =
+        serde_json::from_str(include_str!("../../fixtures/synthetic_digest.json"))
+            .expect("fixtures/synthetic_digest.json is JSON");
+    (
+        v["seed"].as_u64().expect("a seed"),
+        v["patients"].as_u64().expect("a number of patients") as u32,
+        v["digest"].as_str().expect("a digest").to_string(),
+    )
+}
 
 fn config(seed: u64, patients: u32) -> SynthConfig {
     SynthConfig {
@@ -22,9 +30,11 @@ fn config(seed: u64, patients: u32) -> SynthConfig {
 
 #[test]
 fn synth_golden_digest() {
-    let pop = generate(&config(42, 2000)).expect("generation succeeds");
-    assert_eq!(pop.patients.len(), 2000);
-    assert_eq!(population_digest(&pop), GOLDEN_SEED_42);
+    let (seed, patients, digest) = golden();
+    assert_eq!(digest.len(), 64, "a SHA-256 digest in hexadecimal");
+    let pop = generate(&config(seed, patients)).expect("generation succeeds");
+    assert_eq!(pop.patients.len(), patients as usize);
+    assert_eq!(population_digest(&pop), digest);
 }
 
 #[test]

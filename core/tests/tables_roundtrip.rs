@@ -469,7 +469,7 @@ fn tables_synthetic_round_trip() {
     );
     assert_eq!(drugs(a), drugs(b));
     assert_eq!(a.data_start, b.data_start);
-    let s = back.summary();
+    let s = back.summary().unwrap();
     assert_eq!(s.patients, 1000);
     assert!(serde_json::to_string(&s).unwrap().contains("\"IR_BEN_R\""));
     assert_eq!(back.store().n_patients(), 1000);

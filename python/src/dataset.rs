@@ -163,7 +163,7 @@ impl PyDataset {
     /// Patients, events by kind, period, rows per table (a dict).
     fn summary<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let ds = Arc::clone(&self.inner);
-        let summary = errors::run(py, move || Ok(ds.summary()))?;
+        let summary = errors::run(py, move || ds.summary())?;
         convert::to_py(py, &summary)
     }
 

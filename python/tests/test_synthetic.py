@@ -6,32 +6,18 @@ import json
 import re
 from pathlib import Path
 
-import pytest
-
 import cohorte
 from cohorte import exceptions
 
-from .conftest import FIXTURES, REPO
-
-
-def _golden_digest() -> str:
-    """The digest of synthetic(2000, seed=42) committed for the Rust tests
-    (core/tests/synth_digest.rs), else in the shared fixtures/digests.json."""
-    rust = REPO / "core" / "tests" / "synth_digest.rs"
-    if rust.is_file():
-        m = re.search(r'GOLDEN_SEED_42\s*:\s*&str\s*=\s*"([0-9a-f]{64})"', rust.read_text())
-        if m:
-            return m.group(1)
-    shared = FIXTURES / "digests.json"
-    if shared.is_file():
-        data = json.loads(shared.read_text())
-        if "synthetic_2000_seed_42" in data:
-            return str(data["synthetic_2000_seed_42"])
-    pytest.fail("no golden digest found in core/tests/synth_digest.rs or fixtures/digests.json")
+from .conftest import FIXTURES
 
 
 def test_digest_equals_the_native_golden_digest() -> None:
-    assert cohorte.synthetic(2000, seed=42).digest() == _golden_digest()
+    """The golden digest of fixtures/synthetic_digest.json, checked by the Rust tests too
+    (core/tests/synth_digest.rs)."""
+    golden = json.loads((FIXTURES / "synthetic_digest.json").read_text())
+    assert re.fullmatch(r"[0-9a-f]{64}", golden["digest"])
+    assert cohorte.synthetic(golden["patients"], seed=golden["seed"]).digest() == golden["digest"]
 
 
 def test_same_seed_same_digest_other_seed_other_digest() -> None:

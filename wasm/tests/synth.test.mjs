@@ -1,26 +1,19 @@
 // The synthetic population generated in wasm is the native one, byte for byte: its digest is the
-// golden digest of the Rust test core/tests/synth_digest.rs (read from that file, so the two
-// cannot drift apart), and the same options always give the same data.
+// golden digest of fixtures/synthetic_digest.json (the one core/tests/synth_digest.rs checks), and
+// the same options always give the same data.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { cohorte, root } from "./helpers.mjs";
+import { cohorte, fixtures, root } from "./helpers.mjs";
 
-function golden() {
-  const src = fs.readFileSync(path.join(root, "core", "tests", "synth_digest.rs"), "utf8");
-  const m = src.match(/const GOLDEN_SEED_42: &str = "([0-9a-f]{64})"/);
-  assert.ok(m, "golden digest constant found in core/tests/synth_digest.rs");
-  // The Rust test generates seed 42 with 2 000 patients and the default span: check it still
-  // does, so a change there is noticed here.
-  assert.match(src, /generate\(&config\(42, 2000\)\)/);
-  return m[1];
-}
+const golden = JSON.parse(fs.readFileSync(path.join(fixtures, "synthetic_digest.json"), "utf8"));
 
-test("seed 42, 2 000 patients: the native golden digest", () => {
-  const d = cohorte.Dataset.synthetic({ patients: 2000, seed: 42 });
-  assert.equal(d.patients, 2000);
-  assert.equal(d.digest(), golden());
+test(`seed ${golden.seed}, ${golden.patients} patients: the native golden digest`, () => {
+  const d = cohorte.Dataset.synthetic({ patients: golden.patients, seed: golden.seed });
+  assert.equal(d.patients, golden.patients);
+  assert.match(golden.digest, /^[0-9a-f]{64}$/);
+  assert.equal(d.digest(), golden.digest);
 });
 
 test("the same options give the same data; another seed other data", () => {

@@ -1,4 +1,4 @@
-//! Cohort definitions (PRODUCT.md §4): the JSON document a student or an analyst writes, its
+//! Cohort definitions (docs/PRODUCT.md §4): the JSON document a student or an analyst writes, its
 //! serde model, its JSON Schema, its validation and the example library.
 //!
 //! The semantics follow the OHDSI cohort expression (circe), adapted to SNDS codes:
@@ -768,13 +768,13 @@ impl Validation {
 
 /// Validate a JSON document, returning the definition (when readable) and every problem.
 pub fn validate_json(text: &str) -> Validation {
-    match serde_json::from_str::<serde_json::Value>(text) {
+    match crate::json::parse(text) {
         Ok(v) => validate_value(v),
-        Err(e) => Validation {
+        Err(message) => Validation {
             definition: None,
             problems: vec![Problem {
                 path: String::new(),
-                message: format!("not valid JSON: {e}"),
+                message,
                 severity: Severity::Error,
             }],
         },

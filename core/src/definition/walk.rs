@@ -340,13 +340,12 @@ impl W<'_> {
         if let Some(x) = self.required(m, path, "system", "a code system (ATC, CIP13, ICD10, CCAM)")
         {
             let p = key(path, "system");
-            match x.as_str().map(CodeSystem::parse) {
-                Some(Ok(s)) => *x = Value::String(s.name().to_string()),
-                Some(Err(_)) => self.err(
+            match x.as_str().map(|s| (s, CodeSystem::parse(s))) {
+                Some((_, Ok(s))) => *x = Value::String(s.name().to_string()),
+                Some((name, Err(_))) => self.err(
                     &p,
                     format!(
-                        "unknown code system {}; expected one of ATC, CIP13, ICD10, CCAM",
-                        found(x)
+                        "unknown code system {name:?}; expected one of ATC, CIP13, ICD10, CCAM"
                     ),
                 ),
                 None => self.err(
