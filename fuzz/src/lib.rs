@@ -25,6 +25,7 @@ fn population_config() -> SynthConfig {
         patients: 60,
         start_year: 2019,
         years: 5,
+        pitfalls: false,
     }
 }
 
