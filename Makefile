@@ -25,7 +25,7 @@ test: test-rust test-wasm test-python test-web ## Run every test stage (what CI 
 
 demo: demo-web ## Build the wasm package and the explorer, serve it on 127.0.0.1
 
-bench: bench-rust bench-python bench-web ## Run the benchmarks (ratios against peers measured in the same run)
+bench: bench-rust bench-opendata bench-python bench-web ## Run the benchmarks (ratios against peers measured in the same run)
 
 clean: ## Remove build products
 	cargo clean
