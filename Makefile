@@ -27,7 +27,7 @@ test: test-rust test-wasm test-python test-web test-sql fuzz-smoke ## Run every 
 
 demo: demo-web ## Build the wasm package and the explorer, serve it on 127.0.0.1
 
-bench: bench-rust bench-python bench-web ## Run the benchmarks (ratios against peers measured in the same run)
+bench: bench-rust bench-opendata bench-python bench-web ## Run the benchmarks (ratios against peers measured in the same run)
 
 clean: ## Remove build products
 	cargo clean

@@ -1,6 +1,6 @@
 # Rust stages: formatting, lints on host and wasm32, the core's purity, cargo tests, benches.
 
-.PHONY: setup-rust test-rust fmt lint lint-wasm check-core-deps cargo-test bench-rust bench-venv
+.PHONY: setup-rust test-rust fmt lint lint-wasm check-core-deps cargo-test bench-rust bench-venv bench-opendata
 
 setup-rust: ## Install the Rust components and targets the build needs
 	@rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt
@@ -49,3 +49,14 @@ bench-rust: setup-rust bench-venv ## Native benchmarks: generation, store, engin
 	cargo run --profile bench -p cohorte-core --features parallel,zstd --example bench -- \
 		--patients $(BENCH_PATIENTS) --out $(BENCH_DATA) $(BENCH_ARGS)
 	$(BENCH_VENV)/bin/python bench/peers.py $(BENCH_DATA)
+
+# The open-data reader on a file the size of an Open Medic year, written by the core's Open Medic
+# export: summed by age while streaming, in a process of its own so its peak memory is measured
+# alone (fails above 256 MB, or when the sums differ from the writer's).
+OPENDATA_BENCH_MB ?= 600
+bench-opendata: setup-rust ## Open data: a 600 MB Open Medic-shaped file summarised in bounded memory
+	mkdir -p $(BENCH_DATA)/opendata
+	cargo build --profile bench -q -p cohorte-core --example opendata_bench
+	$(ROOT)/target/bench/examples/opendata_bench write $(BENCH_DATA)/opendata/OPEN_MEDIC_BENCH.CSV --mb $(OPENDATA_BENCH_MB)
+	$(ROOT)/target/bench/examples/opendata_bench read $(BENCH_DATA)/opendata/OPEN_MEDIC_BENCH.CSV
+	rm -f $(BENCH_DATA)/opendata/OPEN_MEDIC_BENCH.CSV

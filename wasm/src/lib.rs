@@ -27,7 +27,7 @@ pub use dataset::JsDataset;
 pub use definition::{
     definition_schema, example_definitions, normalize_definition, validate_definition,
 };
-pub use opendata::{read_open_data, read_open_data_files, standardise_open_data, JsOpenDataReader};
+pub use opendata::{read_open_data, JsOpenDataReader};
 pub use referential::{code_label, departements, regions, search_codes};
 
 /// Install the panic hook when the module is instantiated.

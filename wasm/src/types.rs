@@ -58,7 +58,7 @@ export interface FileInput {
   bytes: Uint8Array;
 }
 
-/** An open-data file read by `readOpenData`, `readOpenDataFiles` or an `OpenDataReader`. */
+/** An open-data file read by `readOpenData` or an `OpenDataReader`. */
 export interface OpenDataFile {
   /** The layout told by the header. */
   layout: "open_medic" | "open_medic_consumers" | "open_phmev" | "open_bio" | "open_lpp"
@@ -67,8 +67,7 @@ export interface OpenDataFile {
   /** The encoding the file was read in. */
   encoding: "ascii" | "utf-8" | "utf-8-bom" | "windows-1252";
   rows: number;
-  /** The layout's columns found in the file, in layout order (a summary: its groups, `rows`,
-   * each summed column and `<column>_masked`; several files: `file` first). */
+  /** The layout's columns found in the file, in layout order. */
   columns: string[];
   /** Each column's values in file order; an empty cell (masked at source) is `null`. */
   data: Record<string, (string | number | null)[]>;
@@ -76,26 +75,6 @@ export interface OpenDataFile {
   repaired: Record<string, number>;
   /** What was restored, in sentences for the user. */
   notes: string[];
-}
-
-/** What `OpenDataReader.summarising` keeps and sums. */
-export interface OpenDataSummary {
-  /** Grouping columns (none: one group). */
-  by?: string[];
-  /** Integer or decimal columns to sum. */
-  sum: string[];
-  /** Rows kept: `column` one of `values` (or starting with one of them when `prefix`). */
-  filter?: { column: string; values: string[]; prefix?: boolean }[];
-}
-
-/** Result of `standardiseOpenData`: one row per group, prevalences in percent. */
-export interface StandardisedPrevalence {
-  /** The reference population (INSEE). */
-  reference: string;
-  rows: ({
-    Ntop: number; Npop: number; masked_strata: number; crude_prev: number; std_prev: number;
-    std_prev_lower: number; std_prev_upper: number; std_prev_masked_max: number;
-  } & Record<string, string | number | null>)[];
 }
 
 /** One result of `searchCodes`. */

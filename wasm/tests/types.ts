@@ -7,8 +7,6 @@ import {
   exampleDefinitions,
   OpenDataReader,
   readOpenData,
-  readOpenDataFiles,
-  standardiseOpenData,
   validateDefinition,
   version,
   type Aggregate,
@@ -17,7 +15,6 @@ import {
   type CohorteError,
   type KaplanMeier,
   type OpenDataFile,
-  type StandardisedPrevalence,
   type Summary,
 } from "../pkg-node/cohorte_wasm";
 
@@ -49,12 +46,9 @@ const bytes = new Uint8Array(0);
 const od: OpenDataFile = readOpenData("OPEN_MEDIC_2019.CSV", bytes);
 const layout: "open_damir" | string = od.layout;
 const restored: number | undefined = od.repaired["dept"];
-const both: OpenDataFile = readOpenDataFiles([{ name: "A201901.csv", bytes }, { name: "A201902.csv", bytes }]);
-const reader = OpenDataReader.summarising("OPEN_MEDIC_2019.CSV", { by: ["age"], sum: ["BOITES"], filter: [{ column: "ATC5", values: ["C09"], prefix: true }] });
+const reader = new OpenDataReader("OPEN_MEDIC_2019.CSV");
 reader.push(bytes);
 const progress: number = reader.bytesRead + reader.rows;
-const summary: OpenDataFile = reader.finish();
-const sp: StandardisedPrevalence = standardiseOpenData("effectifs.csv", bytes, ["dept"]);
-const std: number = sp.rows[0].std_prev;
+const whole: OpenDataFile = reader.finish();
 void [n, digest, hits, lost, ipc, idx, starts, cell, inc, km, t1, pw, ok, version()];
-void [layout, restored, both, progress, summary, std, od.notes, od.encoding];
+void [layout, restored, progress, whole, od.notes, od.encoding];

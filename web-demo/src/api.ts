@@ -53,7 +53,7 @@ export type Request =
   | { id: number; type: "init" }
   | { id: number; type: "generate"; patients: number; seed: number; years: number }
   | { id: number; type: "openFiles"; files: FileBytes[] }
-  | { id: number; type: "openData"; file: FileBytes }
+  | { id: number; type: "openData"; file: File }
   | { id: number; type: "search"; system: System; query: string; limit: number }
   | { id: number; type: "labels"; system: string; codes: string[] }
   | { id: number; type: "run"; definition: object; outcome: Outcome };

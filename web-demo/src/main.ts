@@ -401,18 +401,26 @@ function breakdownCard(b: Breakdown, measure: string, second?: string): HTMLElem
   return h("section", { class: "card od-card", "data-dim": b.dim }, h("h3", { text: b.title }), chartImage(chart, `${b.title}: chart`),
     table(b.title, head, rows, `od-table od-${b.dim}`), h("p", { class: "note", text: `Summed over ${b.rows}.` }));
 }
+const LAYOUT_NAME: Record<OpenDataFile["layout"], string> = {
+  open_medic: "Open Medic", open_medic_consumers: "Open Medic consumer counts", open_phmev: "Open PHMEV",
+  open_bio: "Open Bio", open_lpp: "Open LPP", open_damir: "Open DAMIR", data_pathologies: "Data pathologies",
+};
 function renderOpenData(topChoice?: string): void {
   const f = openData;
   const out = $("opendata-results");
   out.replaceChildren();
   if (!f) return;
   const maskedCells = (name: string) => (f.data[name] ?? []).filter((v) => v === null).length;
+  if (f.notes.length) out.append(h("p", { class: "note od-notes", text: `Restored while reading: ${f.notes.join("; ")}.` }));
   if (f.layout === "open_medic") {
     const om = openMedic(f, regionName);
     out.append(h("p", { class: "od-summary" }, `Open Medic ${om.year}: ${f.rows.toLocaleString("en-GB")} rows, `,
       h("strong", {}, sourceCell(om.total)), " boxes dispensed in all. ",
       `${maskedCells("BOITES")} count(s) masked at source.`));
     out.append(h("div", { class: "results" }, ...om.breakdowns.map((b) => breakdownCard(b, "boxes"))));
+  } else if (f.layout !== "data_pathologies") {
+    out.append(h("p", { class: "od-summary" }, `${LAYOUT_NAME[f.layout]}: ${f.rows.toLocaleString("en-GB")} rows, columns ${f.columns.join(", ")}. `,
+      "The charts cover Open Medic and Data pathologies files."));
   } else {
     const tops = pathologies(f);
     const top = topChoice ?? tops[0]?.top ?? "";
@@ -436,16 +444,20 @@ async function openDataFile(list: FileList | File[]): Promise<void> {
   const f = list[0];
   if (!f) return;
   document.body.dataset.opendata = "pending";
-  const [file] = await readFiles([f]);
-  $("od-status").textContent = `Reading ${file.name}…`;
+  $("od-status").textContent = `Reading ${f.name}…`;
   $("od-status").classList.remove("error");
   try {
-    openData = await engine.call("openData", { file }, { transfer: [file.bytes.buffer as ArrayBuffer] });
+    // the worker reads the file by slices, telling how far it got
+    openData = await engine.call("openData", { file: f }, {
+      onProgress: (done, total) => {
+        $("od-status").textContent = `Reading ${f.name}… ${Math.floor((100 * done) / Math.max(total, 1))} %`;
+      },
+    });
     renderOpenData();
-    $("od-status").textContent = `${file.name}: ${openData.layout === "open_medic" ? "Open Medic" : "Data pathologies"} file, ${openData.rows.toLocaleString("en-GB")} rows.`;
+    $("od-status").textContent = `${f.name}: ${LAYOUT_NAME[openData.layout]} file, ${openData.rows.toLocaleString("en-GB")} rows.`;
     document.body.dataset.opendata = "ready";
   } catch (e) {
-    $("od-status").textContent = `${file.name} could not be read: ${describe(e)}`;
+    $("od-status").textContent = `${f.name} could not be read: ${describe(e)}`;
     $("od-status").classList.add("error");
     document.body.dataset.opendata = "error";
   }

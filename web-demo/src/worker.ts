@@ -7,7 +7,7 @@ import init, {
   Dataset,
   departements,
   exampleDefinitions,
-  readOpenData,
+  OpenDataReader,
   regions,
   searchCodes,
   start,
@@ -17,6 +17,8 @@ import init, {
 import { K, type EngineErrorCode, type Reply, type Request, type Results } from "./api";
 
 let ready: Promise<unknown> | null = null;
+/** Bytes of an open-data file read at a time. */
+const OPEN_DATA_SLICE = 8 << 20;
 let dataset: Dataset | null = null;
 let cohort: Cohort | null = null;
 
@@ -118,8 +120,21 @@ async function handle(req: Request): Promise<Reply> {
         value: { summary: ds.summary(), millis: performance.now() - t0, files: req.files.map((f) => f.name) },
       };
     }
-    case "openData":
-      return { id: req.id, ok: true, type: "openData", value: readOpenData(req.file.name, req.file.bytes) };
+    case "openData": {
+      // read by slices: a file of hundreds of MB never sits whole in memory; a bad file leaves
+      // nothing behind (the reader is freed on error)
+      const reader = new OpenDataReader(req.file.name);
+      try {
+        const size = req.file.size;
+        for (let at = 0; at < size; at += OPEN_DATA_SLICE) {
+          reader.push(new Uint8Array(await req.file.slice(at, at + OPEN_DATA_SLICE).arrayBuffer()));
+          post({ id: req.id, progress: { done: Math.min(at + OPEN_DATA_SLICE, size), total: size } });
+        }
+        return { id: req.id, ok: true, type: "openData", value: reader.finish() };
+      } finally {
+        reader.free();
+      }
+    }
     case "search":
       return { id: req.id, ok: true, type: "search", value: searchCodes(req.system, req.query, req.limit) };
     case "labels":

@@ -388,7 +388,8 @@ const MONTHS: [(&str, u32); 14] = [
 ];
 
 fn month(s: &str) -> Option<u32> {
-    let s = s.trim_end_matches('.').to_lowercase();
+    // Spreadsheets write the months in lower case; ASCII case is ignored (no Unicode tables).
+    let s = s.trim_end_matches('.').to_ascii_lowercase();
     MONTHS.iter().find(|(m, _)| *m == s).map(|(_, n)| *n)
 }
 
