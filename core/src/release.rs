@@ -1,4 +1,4 @@
-//! `Release`: the one way an aggregate leaves the library (PRODUCT.md §6).
+//! `Release`: the one way an aggregate leaves the library (docs/PRODUCT.md §6).
 //!
 //! A release is attached to one dataset (an [`EventStore`]). It holds the protection settings
 //! ([`ReleaseOptions`]: the threshold k, the method and its parameters) and a ledger of every

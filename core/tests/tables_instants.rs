@@ -82,7 +82,10 @@ fn timestamps_and_date64_at_midnight_read_as_their_days() {
         );
     }
     assert!(converted_dates > 1000, "{converted_dates} dates converted");
-    // The whole dataset reads back from instants to the same population.
+    // The whole dataset reads back from instants to the population its tables load to (the
+    // loader nets same-day dispensings of one pack, so that population is compared, not the
+    // generated one).
+    let loaded = Dataset::from_tables(tables.clone()).unwrap();
     let back = Dataset::from_tables(
         tables
             .iter()
@@ -97,8 +100,8 @@ fn timestamps_and_date64_at_midnight_read_as_their_days() {
             .collect(),
     )
     .unwrap();
-    assert_eq!(back.population().patients, ds.population().patients);
-    assert_eq!(back.population().events.len(), ds.population().events.len());
+    assert_eq!(back.population().patients, loaded.population().patients);
+    assert_eq!(back.population().events, loaded.population().events);
 }
 
 #[test]
