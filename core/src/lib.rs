@@ -22,7 +22,6 @@ pub mod json;
 pub mod model;
 pub mod opendata;
 pub mod referential;
-pub mod release;
 pub mod rng;
 pub mod sql;
 pub mod stats;

@@ -42,7 +42,6 @@ fn table(name: &str, dims: &[&str], rows: &[(Vec<Option<String>>, i64)]) -> Aggr
         complements: vec![],
         notes: vec![],
         protected_k: None,
-        cell_keys: Default::default(),
     }
 }
 

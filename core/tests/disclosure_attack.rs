@@ -301,7 +301,6 @@ fn cube(name: &str, dims: [&str; 3], values: &BTreeMap<[String; 3], i64>) -> Agg
         complements: vec![],
         notes: vec![],
         protected_k: None,
-        cell_keys: Default::default(),
     }
 }
 
@@ -829,7 +828,6 @@ fn disclosure_fails_closed_when_nothing_protects() {
         complements: vec![],
         notes: vec![],
         protected_k: None,
-        cell_keys: Default::default(),
     };
     let opts = Protection {
         k: 10,

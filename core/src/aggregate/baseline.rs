@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::{
     check_rows, entries, make_batch, persons_measure, refs, with_persons, with_population,
-    Aggregate, Col, Derived, Fingerprint, RecordKeys,
+    Aggregate, Col, Derived, Fingerprint,
 };
 use crate::dates;
 use crate::error::{Error, Result};
@@ -44,9 +44,6 @@ pub fn atc_len(level: u8) -> Option<usize> {
 #[derive(Default)]
 struct Profile {
     n: u64,
-    /// Cell keys: of all persons, and of each sex, class and chapter.
-    key: u32,
-    keys: BTreeMap<(u8, String), u32>,
     ages: Vec<f64>,
     sex: BTreeMap<String, u64>,
     atc: BTreeMap<String, u64>,
@@ -58,19 +55,12 @@ fn profile(
     rows: &CohortRows,
     opts: &BaselineOptions,
     atc_len: usize,
-    keys: &RecordKeys,
 ) -> Profile {
     let mut pr = Profile::default();
     for i in entries(rows, true) {
         let p = rows.person[i] as usize;
         let index = rows.start[i];
         pr.n += 1;
-        let rk = keys.of(p);
-        pr.key = pr.key.wrapping_add(rk);
-        let mut add = |group: u8, level: &str| {
-            let e = pr.keys.entry((group, level.to_string())).or_default();
-            *e = e.wrapping_add(rk);
-        };
         pr.ages
             .push(dates::age_at(store.patients.birth[p], index) as f64);
         let sex = match store.patients.sex[p] {
@@ -78,7 +68,7 @@ fn profile(
             2 => "2",
             _ => "9",
         };
-        add(0, sex);
+        *pr.sex.entry(sex.into()).or_default() += 1;
         let from = index - opts.lookback_days;
         let mut atc = BTreeSet::new();
         let mut chap = BTreeSet::new();
@@ -103,13 +93,6 @@ fn profile(
                 _ => {}
             }
         }
-        for a in &atc {
-            add(1, a);
-        }
-        for c in &chap {
-            add(2, c);
-        }
-        *pr.sex.entry(sex.into()).or_default() += 1;
         for a in atc {
             *pr.atc.entry(a).or_default() += 1;
         }
@@ -136,16 +119,6 @@ pub fn baseline(
     cohorts: &[(&str, &CohortRows)],
     opts: &BaselineOptions,
 ) -> Result<Aggregate> {
-    baseline_keyed(store, cohorts, opts, &RecordKeys::none())
-}
-
-/// [`baseline`] with the cell keys of `n_i` and `total_i` under `keys`.
-pub fn baseline_keyed(
-    store: &EventStore,
-    cohorts: &[(&str, &CohortRows)],
-    opts: &BaselineOptions,
-    record_keys: &RecordKeys,
-) -> Result<Aggregate> {
     if cohorts.is_empty() {
         return Err(Error::invalid("baseline: give at least one cohort"));
     }
@@ -166,7 +139,7 @@ pub fn baseline_keyed(
     }
     let profiles: Vec<Profile> = cohorts
         .iter()
-        .map(|(_, r)| profile(store, r, opts, len, record_keys))
+        .map(|(_, r)| profile(store, r, opts, len))
         .collect();
 
     // Row descriptors: (variable, level, label).
@@ -204,25 +177,12 @@ pub fn baseline_keyed(
     let mut val: Vec<Vec<Option<f64>>> = vec![vec![]; k];
     let mut sd: Vec<Vec<Option<f64>>> = vec![vec![]; k];
     let mut med: Vec<Vec<Option<f64>>> = vec![vec![]; k];
-    let mut nk: Vec<Vec<u32>> = vec![vec![]; k];
-    let mut tk: Vec<Vec<u32>> = vec![vec![]; k];
     let mut smd = vec![];
     for (var, level, _) in &keys {
         let mut shares = vec![];
         let mut moments = vec![];
         for (i, p) in profiles.iter().enumerate() {
             tot[i].push(Some(p.n as i64));
-            tk[i].push(p.key);
-            let group = match var.as_str() {
-                "sex" => Some(0),
-                "atc" => Some(1),
-                "icd10_chapter" => Some(2),
-                _ => None,
-            };
-            nk[i].push(match group {
-                Some(g) => p.keys.get(&(g, level.clone())).copied().unwrap_or(0),
-                None => p.key,
-            });
             let share = |count: u64| (p.n > 0).then(|| count as f64 / p.n as f64);
             match var.as_str() {
                 "persons" => {
@@ -293,12 +253,9 @@ pub fn baseline_keyed(
         opts.lookback_days, opts.atc_level
     )];
     let mut all_counts = vec![];
-    let mut cell_keys = vec![];
     for i in 0..k {
         let j = i + 1;
         let (nc, tc) = (format!("n_{j}"), format!("total_{j}"));
-        cell_keys.push((nc.clone(), std::mem::take(&mut nk[i])));
-        cell_keys.push((tc.clone(), std::mem::take(&mut tk[i])));
         cols.push((nc.clone(), Col::Int(std::mem::take(&mut n[i]))));
         cols.push((tc.clone(), Col::Int(std::mem::take(&mut tot[i]))));
         cols.push((
@@ -360,11 +317,5 @@ pub fn baseline_keyed(
         complements,
         notes,
         protected_k: None,
-        cell_keys: record_keys.columns(
-            cell_keys
-                .iter()
-                .map(|(c, v)| (c.as_str(), v.clone()))
-                .collect(),
-        ),
     })
 }

@@ -6,7 +6,6 @@ use std::collections::BTreeMap;
 use super::{
     check_rows, follow_up_end, grouping_sets, make_batch, persons_measure, project, validate_dims,
     with_persons, with_population, AgeBands, Aggregate, Col, Derived, Dim, Fingerprint, GroupKey,
-    RecordKeys,
 };
 use crate::error::Result;
 use crate::model::{CohortRows, EventKind};
@@ -31,16 +30,6 @@ pub struct CountOptions {
 /// A person entering twice in different strata counts once in each. Rows are sorted by strata
 /// (margins after detail rows).
 pub fn counts(store: &EventStore, rows: &CohortRows, opts: &CountOptions) -> Result<Aggregate> {
-    counts_keyed(store, rows, opts, &RecordKeys::none())
-}
-
-/// [`counts`] with the cell keys of `persons` under `keys`.
-pub fn counts_keyed(
-    store: &EventStore,
-    rows: &CohortRows,
-    opts: &CountOptions,
-    keys: &RecordKeys,
-) -> Result<Aggregate> {
     check_rows(store, rows)?;
     validate_dims(&opts.dims)?;
     let n = opts.dims.len();
@@ -65,11 +54,10 @@ pub fn counts_keyed(
         cells.insert((0, vec![]), (vec![], 0));
     }
     let mut dim_cols: Vec<Vec<Option<String>>> = vec![Vec::new(); n];
-    let (mut persons, mut entries, mut ck) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut persons, mut entries) = (Vec::new(), Vec::new());
     for ((_, key), (mut ps, e)) in cells {
         ps.sort_unstable();
         ps.dedup();
-        ck.push(keys.cell(&ps));
         for (j, v) in key.into_iter().enumerate() {
             dim_cols[j].push(v);
         }
@@ -102,7 +90,6 @@ pub fn counts_keyed(
         complements: vec![],
         notes: vec!["strata evaluated at each entry's index date".into()],
         protected_k: None,
-        cell_keys: keys.columns(vec![("persons", ck)]),
     })
 }
 
@@ -135,16 +122,6 @@ pub fn dispensings(
     store: &EventStore,
     rows: &CohortRows,
     opts: &DispensingOptions,
-) -> Result<Aggregate> {
-    dispensings_keyed(store, rows, opts, &RecordKeys::none())
-}
-
-/// [`dispensings`] with the cell keys of `persons` under `keys`.
-pub fn dispensings_keyed(
-    store: &EventStore,
-    rows: &CohortRows,
-    opts: &DispensingOptions,
-    keys: &RecordKeys,
 ) -> Result<Aggregate> {
     check_rows(store, rows)?;
     opts.age_bands.validate()?;
@@ -181,11 +158,9 @@ pub fn dispensings_keyed(
     }
     let mut kc: Vec<Vec<Option<String>>> = vec![Vec::new(); 4];
     let (mut atc, mut persons, mut boxes, mut disp) = (vec![], vec![], vec![], vec![]);
-    let mut ck = vec![];
     for ((_, key), (mut ps, b, n)) in cells {
         ps.sort_unstable();
         ps.dedup();
-        ck.push(keys.cell(&ps));
         let cip = key[0].clone().unwrap_or_default();
         let id = store.drug_cip.iter().position(|c| *c == cip);
         atc.push(id.map(|i| store.drug_atc[i].clone()));
@@ -234,6 +209,5 @@ pub fn dispensings_keyed(
         complements: vec![],
         notes: vec!["dispensings during follow-up, strata at the dispensing date".into()],
         protected_k: None,
-        cell_keys: keys.columns(vec![("persons", ck)]),
     })
 }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use super::{
     check_rows, entries, follow_up_end, grouping_sets, make_batch, persons_measure, project,
     validate_dims, with_persons, with_population, Aggregate, Col, Derived, Dim, Fingerprint,
-    GroupKey, Outcome, RecordKeys,
+    GroupKey, Outcome,
 };
 use crate::dates::{self, Day};
 use crate::error::{Error, Result};
@@ -71,16 +71,6 @@ pub fn incidence(
     rows: &CohortRows,
     opts: &IncidenceOptions<'_>,
 ) -> Result<Aggregate> {
-    incidence_keyed(store, rows, opts, &RecordKeys::none())
-}
-
-/// [`incidence`] with the cell keys of `persons` and `cases` under `keys`.
-pub fn incidence_keyed(
-    store: &EventStore,
-    rows: &CohortRows,
-    opts: &IncidenceOptions<'_>,
-    keys: &RecordKeys,
-) -> Result<Aggregate> {
     check_rows(store, rows)?;
     validate_dims(&opts.dims)?;
     check_level(opts.level)?;
@@ -122,14 +112,11 @@ pub fn incidence_keyed(
     let mut dim_cols: Vec<Vec<Option<String>>> = vec![Vec::new(); n];
     let (mut persons, mut cases, mut py) = (vec![], vec![], vec![]);
     let (mut rate, mut lower, mut upper) = (vec![], vec![], vec![]);
-    let (mut pk, mut ck) = (vec![], vec![]);
     for ((_, key), (mut ps, mut cs, days, case_entries)) in cells {
         ps.sort_unstable();
         ps.dedup();
         cs.sort_unstable();
         cs.dedup();
-        pk.push(keys.cell(&ps));
-        ck.push(keys.cell(&cs));
         // Cases are counted per entry for the rate (a person re-entering can be a case twice
         // when all entries are kept); distinct patients for the published count.
         for (j, v) in key.into_iter().enumerate() {
@@ -197,7 +184,6 @@ pub fn incidence_keyed(
             opts.level * 100.0
         )],
         protected_k: None,
-        cell_keys: keys.columns(vec![("persons", pk), ("cases", ck)]),
     })
 }
 
@@ -245,16 +231,6 @@ pub fn prevalence(
     rows: &CohortRows,
     opts: &PrevalenceOptions,
 ) -> Result<Aggregate> {
-    prevalence_keyed(store, rows, opts, &RecordKeys::none())
-}
-
-/// [`prevalence`] with the cell keys of `cases` and `population` under `keys`.
-pub fn prevalence_keyed(
-    store: &EventStore,
-    rows: &CohortRows,
-    opts: &PrevalenceOptions,
-    keys: &RecordKeys,
-) -> Result<Aggregate> {
     check_rows(store, rows)?;
     validate_dims(&opts.dims)?;
     check_level(opts.level)?;
@@ -266,8 +242,7 @@ pub fn prevalence_keyed(
         }
     }
     let sets = grouping_sets(opts.dims.len(), opts.margins);
-    type Cell = (i64, i64, u32, u32);
-    let mut cells: BTreeMap<GroupKey, Cell> = BTreeMap::new();
+    let mut cells: BTreeMap<GroupKey, (i64, i64)> = BTreeMap::new();
     for (p, &cohort) in in_cohort.iter().enumerate() {
         let death = store.patients.death[p];
         let death = (death != Day::MAX).then_some(death);
@@ -287,24 +262,19 @@ pub fn prevalence_keyed(
                 .entry((order as u32, project(&key, *set)))
                 .or_default();
             c.1 += 1;
-            c.3 = c.3.wrapping_add(keys.of(p));
             if cohort {
                 c.0 += 1;
-                c.2 = c.2.wrapping_add(keys.of(p));
             }
         }
     }
     let n = opts.dims.len();
     if cells.is_empty() && n == 0 {
-        cells.insert((0, vec![]), (0, 0, 0, 0));
+        cells.insert((0, vec![]), (0, 0));
     }
     let mut dim_cols: Vec<Vec<Option<String>>> = vec![Vec::new(); n];
     let (mut cases, mut pop, mut prev, mut lower, mut upper) =
         (vec![], vec![], vec![], vec![], vec![]);
-    let (mut ck, mut pk) = (vec![], vec![]);
-    for ((_, key), (c, n, kc, kn)) in cells {
-        ck.push(kc);
-        pk.push(kn);
+    for ((_, key), (c, n)) in cells {
         for (j, v) in key.into_iter().enumerate() {
             dim_cols[j].push(v);
         }
@@ -352,6 +322,5 @@ pub fn prevalence_keyed(
             opts.level * 100.0
         )],
         protected_k: None,
-        cell_keys: keys.columns(vec![("cases", ck), ("population", pk)]),
     })
 }

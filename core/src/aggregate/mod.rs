@@ -11,7 +11,6 @@
 //! Dates are days; a cohort entry's follow-up runs from its index (start) to the earliest of its
 //! exit (end, inclusive), the patient's death and the end of the data.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use arrow_array::{
@@ -24,7 +23,6 @@ use crate::error::{Error, Result};
 use crate::model::CohortRows;
 use crate::store::EventStore;
 
-pub mod args;
 pub mod baseline;
 pub mod counts;
 pub mod incidence;
@@ -70,63 +68,6 @@ pub struct Aggregate {
     pub notes: Vec<String>,
     /// The threshold k it was protected with; `None` while unprotected.
     pub protected_k: Option<u32>,
-    /// Cell keys of the patient-count columns, one per row: the sum modulo 2³² of the record
-    /// keys ([`RecordKeys`]) of the distinct patients the cell counts. Filled only when the
-    /// aggregate was built with record keys (by [`crate::release::Release`]); empty otherwise.
-    /// Never exported: the faces publish the batch, not this.
-    pub cell_keys: BTreeMap<String, Vec<u32>>,
-}
-
-/// Record keys of the patients of a store, for the cell-key method
-/// ([`crate::release`]): one permanent 32-bit key per patient, derived from a secret. A cell's
-/// key is the sum of its patients' keys modulo 2³², so it is computed alongside the count.
-#[derive(Clone, Default)]
-pub struct RecordKeys(Vec<u32>);
-
-impl std::fmt::Debug for RecordKeys {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "RecordKeys({} patients)", self.0.len())
-    }
-}
-
-impl RecordKeys {
-    /// Keys given per patient index.
-    pub(crate) fn new(keys: Vec<u32>) -> Self {
-        RecordKeys(keys)
-    }
-
-    /// No keys: aggregates built with it carry no cell keys.
-    pub fn none() -> Self {
-        RecordKeys(vec![])
-    }
-
-    /// Whether there are no keys.
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    /// Key of patient `p` (0 when there are no keys).
-    pub(crate) fn of(&self, p: usize) -> u32 {
-        self.0.get(p).copied().unwrap_or(0)
-    }
-
-    /// Key of a cell: the sum of the keys of `persons` (distinct patient indices).
-    pub(crate) fn cell(&self, persons: &[u32]) -> u32 {
-        if self.is_empty() {
-            return 0;
-        }
-        persons
-            .iter()
-            .fold(0u32, |acc, &p| acc.wrapping_add(self.of(p as usize)))
-    }
-
-    /// The `cell_keys` of an aggregate: the given columns' keys, or nothing without keys.
-    pub(crate) fn columns(&self, cols: Vec<(&str, Vec<u32>)>) -> BTreeMap<String, Vec<u32>> {
-        if self.is_empty() {
-            return BTreeMap::new();
-        }
-        cols.into_iter().map(|(c, v)| (c.to_string(), v)).collect()
-    }
 }
 
 impl Aggregate {

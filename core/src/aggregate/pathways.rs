@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::baseline::atc_len;
 use super::{
     check_rows, entries, follow_up_end, make_batch, persons_measure, with_persons, with_population,
-    Aggregate, Col, Fingerprint, RecordKeys,
+    Aggregate, Col, Fingerprint,
 };
 use crate::error::{Error, Result};
 use crate::model::{CohortRows, EventKind};
@@ -53,18 +53,6 @@ type Key = (Vec<String>, bool);
 /// always stands for at least `k` persons: a masked count never sits beside the exact
 /// sequence of a small group.
 pub fn gather_rare(counts: BTreeMap<Key, i64>, k: i64) -> BTreeMap<Key, i64> {
-    let keyed = counts.into_iter().map(|(key, n)| (key, (n, 0))).collect();
-    gather_rare_keyed(keyed, k)
-        .into_iter()
-        .map(|(key, (n, _))| (key, n))
-        .collect()
-}
-
-/// [`gather_rare`] over groups that carry a cell key: a group joining another adds its key.
-pub(crate) fn gather_rare_keyed(
-    counts: BTreeMap<Key, (i64, u32)>,
-    k: i64,
-) -> BTreeMap<Key, (i64, u32)> {
     let mut counts = counts;
     // A group of L lines (exact or cut) goes to the cut group of its first L - 1 lines: the
     // groups of most lines go first, so the groups they join gather before being judged.
@@ -73,7 +61,7 @@ pub(crate) fn gather_rare_keyed(
     loop {
         let rare: Vec<(Key, usize)> = counts
             .iter()
-            .filter(|(key, (n, _))| (1..k).contains(n) && !bottom(key))
+            .filter(|(key, n)| (1..k).contains(*n) && !bottom(key))
             .map(|(key, _)| (key.clone(), depth(key)))
             .collect();
         let Some(deepest) = rare.iter().map(|(_, d)| *d).max() else {
@@ -83,12 +71,10 @@ pub(crate) fn gather_rare_keyed(
             if d != deepest {
                 continue;
             }
-            let (n, ck) = counts.remove(&key).unwrap_or((0, 0));
+            let n = counts.remove(&key).unwrap_or(0);
             let mut lines = key.0;
             lines.pop();
-            let e = counts.entry((lines, true)).or_default();
-            e.0 += n;
-            e.1 = e.1.wrapping_add(ck);
+            *counts.entry((lines, true)).or_default() += n;
         }
     }
     counts
@@ -104,16 +90,6 @@ pub(crate) fn gather_rare_keyed(
 /// ending in [`OTHER`] where rarer lines were cut; null on the total row), `line_1` … `line_N` (Utf8), `persons` (Int64, distinct patients: the
 /// patient count). Rows by decreasing count then sequence; the total row last.
 pub fn pathways(store: &EventStore, rows: &CohortRows, opts: &PathwayOptions) -> Result<Aggregate> {
-    pathways_keyed(store, rows, opts, &RecordKeys::none())
-}
-
-/// [`pathways`] with the cell keys of `persons` under `keys`.
-pub fn pathways_keyed(
-    store: &EventStore,
-    rows: &CohortRows,
-    opts: &PathwayOptions,
-    keys: &RecordKeys,
-) -> Result<Aggregate> {
     check_rows(store, rows)?;
     let len = atc_len(opts.atc_level).ok_or_else(|| {
         Error::invalid(format!(
@@ -127,8 +103,8 @@ pub fn pathways_keyed(
             opts.max_lines
         )));
     }
-    let mut counts: BTreeMap<Key, (i64, u32)> = BTreeMap::new();
-    let mut total = (0i64, 0u32);
+    let mut counts: BTreeMap<Key, i64> = BTreeMap::new();
+    let mut total = 0i64;
     for i in entries(rows, true) {
         let p = rows.person[i] as usize;
         let index = rows.start[i];
@@ -155,17 +131,13 @@ pub fn pathways_keyed(
                 lines.push(day.into_iter().collect::<Vec<_>>().join("+"));
             }
         }
-        let rk = keys.of(p);
-        let e = counts.entry((lines, false)).or_default();
-        e.0 += 1;
-        e.1 = e.1.wrapping_add(rk);
-        total.0 += 1;
-        total.1 = total.1.wrapping_add(rk);
+        *counts.entry((lines, false)).or_default() += 1;
+        total += 1;
     }
     if opts.min_count > 1 {
-        counts = gather_rare_keyed(counts, opts.min_count as i64);
+        counts = gather_rare(counts, opts.min_count as i64);
     }
-    let (cols, ck) = pathway_columns_keyed(counts, total, opts.max_lines);
+    let cols = pathway_columns(counts, total, opts.max_lines);
     let batch = with_population(
         make_batch(cols)?,
         &Fingerprint::new("pathways")
@@ -200,7 +172,6 @@ pub fn pathways_keyed(
             n
         },
         protected_k: None,
-        cell_keys: keys.columns(vec![("persons", ck)]),
     })
 }
 
@@ -210,24 +181,8 @@ pub(crate) fn pathway_columns(
     total: i64,
     max_lines: usize,
 ) -> Vec<(String, Col)> {
-    let keyed = counts.into_iter().map(|(key, n)| (key, (n, 0))).collect();
-    pathway_columns_keyed(keyed, (total, 0), max_lines).0
-}
-
-/// [`pathway_columns`] from groups carrying a cell key, and the keys in row order.
-fn pathway_columns_keyed(
-    counts: BTreeMap<Key, (i64, u32)>,
-    total: (i64, u32),
-    max_lines: usize,
-) -> (Vec<(String, Col)>, Vec<u32>) {
-    let mut list: Vec<(Key, (i64, u32))> = counts.into_iter().collect();
-    list.sort_by(|a, b| b.1 .0.cmp(&a.1 .0).then_with(|| a.0.cmp(&b.0)));
-    let mut keys: Vec<u32> = list.iter().map(|(_, (_, k))| *k).collect();
-    keys.push(total.1);
-    let (total, list): (i64, Vec<(Key, i64)>) = (
-        total.0,
-        list.into_iter().map(|(key, (n, _))| (key, n)).collect(),
-    );
+    let mut list: Vec<(Key, i64)> = counts.into_iter().collect();
+    list.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     let mut seq = vec![];
     let mut line_cols: Vec<Vec<Option<String>>> = vec![vec![]; max_lines];
     let mut persons = vec![];
@@ -256,7 +211,7 @@ fn pathway_columns_keyed(
         cols.push((format!("line_{}", j + 1), Col::Str(col)));
     }
     cols.push(("persons".into(), Col::Int(persons)));
-    (cols, keys)
+    cols
 }
 
 /// The groups and total of a pathways table, read back from its rows.

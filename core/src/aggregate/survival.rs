@@ -67,19 +67,6 @@ pub fn subjects(
     outcome: &Outcome<'_>,
     first_entry_only: bool,
 ) -> Result<Vec<(i64, bool)>> {
-    Ok(subjects_of(store, rows, outcome, first_entry_only)?
-        .into_iter()
-        .map(|(t, e, _)| (t, e))
-        .collect())
-}
-
-/// [`subjects`] with the patient index of each: `(time, event, patient)`.
-pub(crate) fn subjects_of(
-    store: &EventStore,
-    rows: &CohortRows,
-    outcome: &Outcome<'_>,
-    first_entry_only: bool,
-) -> Result<Vec<(i64, bool, u32)>> {
     check_rows(store, rows)?;
     let mut out = Vec::new();
     for i in entries(rows, first_entry_only) {
@@ -90,7 +77,6 @@ pub(crate) fn subjects_of(
         out.push((
             (event.unwrap_or(last) - index).max(0) as i64,
             event.is_some(),
-            rows.person[i],
         ));
     }
     Ok(out)
@@ -359,7 +345,6 @@ pub fn km_tables_min(
             n
         },
         protected_k: None,
-        cell_keys: Default::default(),
     };
 
     // Value of the published curve at a time: at risk at the start of the first step ending
@@ -410,7 +395,6 @@ pub fn km_tables_min(
         complements: vec![],
         notes: vec!["numbers at risk and survival at the requested times".into()],
         protected_k: None,
-        cell_keys: Default::default(),
     };
 
     // Median and its interval: first times where the curve / the band reaches 0.5 or below.
@@ -466,7 +450,6 @@ pub fn km_tables_min(
         complements: vec![("events".into(), "persons".into())],
         notes: vec!["median: first time the curve reaches 0.5 or below".into()],
         protected_k: None,
-        cell_keys: Default::default(),
     };
     Ok(KaplanMeier {
         curve,

@@ -66,7 +66,6 @@ use crate::aggregate::Aggregate;
 use crate::error::{Error, Result};
 
 pub mod attrition;
-pub mod cellkey;
 mod shapes;
 mod solve;
 mod space;
