@@ -103,7 +103,8 @@ def main() -> int:
         if not ok:
             failures += 1
             print(
-                f"{name}: MISMATCH engine {len(expected)} persons, duckdb {len(duck)}, polars {len(pol)}"
+                f"{name}: MISMATCH engine {len(expected)} persons, "
+                f"duckdb {len(duck)}, polars {len(pol)}"
             )
             for label, got in (("duckdb", duck), ("polars", pol)):
                 extra = sorted(set(got) - set(expected))[:5]
@@ -129,7 +130,8 @@ def main() -> int:
     if rows:
         worst = min(min(r["duckdb_s"], r["polars_s"]) / r["engine_1t_s"] for r in rows)
         print(
-            f"smallest ratio (peer with all threads / engine on one thread): {worst:.1f}x (budget >= 5x)"
+            "smallest ratio (peer with all threads / engine on one thread): "
+            f"{worst:.1f}x (budget >= 5x)"
         )
     (data / "peers.json").write_text(json.dumps(rows, indent=2))
     return 1 if failures else 0

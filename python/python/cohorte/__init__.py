@@ -54,11 +54,11 @@ __all__ = [
     "read_open_data",
     "read_open_medic",
     "read_parquet",
-    "standardise_prevalence",
-    "summarise_open_data",
     "run_duckdb",
     "run_spark",
     "sql",
+    "standardise_prevalence",
+    "summarise_open_data",
     "synthetic",
 ]
 

@@ -16,9 +16,9 @@ __all__ = [
     "read_data_pathologies",
     "read_open_data",
     "read_open_medic",
+    "sql_text",
     "standardise_prevalence",
     "summarise_open_data",
-    "sql_text",
     "validate_definition",
 ]
 
