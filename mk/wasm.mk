@@ -16,7 +16,7 @@ WASM_WEB := $(ROOT)/web-demo/src/wasm
 WASM_NODE := $(ROOT)/wasm/pkg-node
 # The CLI must match the wasm-bindgen crate exactly: read the version from Cargo.lock.
 WASM_BINDGEN_VERSION := $(shell sed -n '/^name = "wasm-bindgen"$$/{n;s/^version = "\(.*\)"/\1/p;}' $(ROOT)/Cargo.lock)
-# docs/PRODUCT.md §8: at most 1 MB gzipped (1,000,000 bytes).
+# docs/decisions.md §8: at most 1 MB gzipped (1,000,000 bytes).
 WASM_BUDGET_GZ := 1000000
 # wasm-opt from the npm build of binaryen: Debian's binaryen 108 rewrites the externref table of
 # wasm-bindgen 0.2.130's output into one node rejects ("Table.set(): Argument 1 is invalid").

@@ -288,7 +288,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         gen_all
     );
 
-    // The density the timings are measured on (docs/PRODUCT.md §3.4: about 41 boxes per person-year).
+    // The density the timings are measured on (docs/decisions.md §3.4: about 41 boxes per person-year).
     let person_years: f64 = (0..pop.patients.len())
         .filter_map(|i| pop.observation(i))
         .map(|(a, b)| (b - a + 1) as f64 / 365.2425)

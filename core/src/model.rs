@@ -1,4 +1,4 @@
-//! The normalised data model (docs/PRODUCT.md §3.2), the one SCALPEL3 proved on the real SNDS: one
+//! The normalised data model (docs/decisions.md §3.2), the one SCALPEL3 proved on the real SNDS: one
 //! patient table and typed events. Source tables are flattened into a [`Population`]; the
 //! synthetic generator produces one directly; the [`crate::EventStore`] is built from it.
 

@@ -1,4 +1,4 @@
-//! The patient-major event store (docs/PRODUCT.md §3.3).
+//! The patient-major event store (docs/decisions.md §3.3).
 //!
 //! Events are sorted by (patient, date) and held column-wise, with one offset per patient, so a
 //! cohort is evaluated in one sequential pass over memory. Each code dictionary is sorted, so a
@@ -430,7 +430,7 @@ impl EventStore {
     }
 
     /// Bytes held per event by the event columns and the patient offsets (the figure budgeted at
-    /// ≤ 12 in docs/PRODUCT.md §8; dictionaries and the patient table are reported apart).
+    /// ≤ 12 in docs/decisions.md §8; dictionaries and the patient table are reported apart).
     pub fn bytes_per_event(&self) -> f64 {
         if self.n_events() == 0 {
             return 0.0;

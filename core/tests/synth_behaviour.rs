@@ -297,7 +297,7 @@ fn synth_ald_shares_by_condition_are_plausible() {
 
 #[test]
 fn synth_flux_dates_follow_care_dates() {
-    // docs/SNDS.md: the flux month (FLX_DIS_DTD) is on or after the care (EXE_SOI_DTD), up to about
+    // docs/snds-facts.md: the flux month (FLX_DIS_DTD) is on or after the care (EXE_SOI_DTD), up to about
     // six months later; the processing date (FLX_TRT_DTD) too.
     let ds = Dataset::synthetic(&SynthConfig {
         seed: 8,

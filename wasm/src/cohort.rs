@@ -22,7 +22,7 @@ use wasm_bindgen::prelude::*;
 use crate::dataset::Inner;
 use crate::{convert, errors};
 
-/// Disclosure threshold when the caller gives none (docs/PRODUCT.md: cells under 10 patients hidden).
+/// Disclosure threshold when the caller gives none (docs/decisions.md: cells under 10 patients hidden).
 const DEFAULT_K: u32 = 10;
 
 /// A cohort: one row per entry (person, index date, exit date) and its attrition.

@@ -1,4 +1,4 @@
-// Browser timings in headless Chromium, against the budgets of docs/PRODUCT.md §8:
+// Browser timings in headless Chromium, against the budgets of docs/decisions.md §8:
 // - the explorer (dist/): page load to the first attrition on a synthetic population, the
 //   generation time in the page, and the redraw after a change of one criterion in the form
 //   (on a larger population);
@@ -185,7 +185,7 @@ const totNat = rows.reduce((a, r) => a + r.nativeMs, 0);
 const totDuck = rows.reduce((a, r) => a + r.duckdbMs, 0);
 const redrawMed = median(out.redraw.runs.map((r) => r.ms));
 const redrawMax = Math.max(...out.redraw.runs.map((r) => r.ms));
-console.log(`budgets (docs/PRODUCT.md §8):`);
+console.log(`budgets (docs/decisions.md §8):`);
 console.log(`  wasm vs native (one thread): worst ${worstNative.toFixed(2)}x, all definitions together ${(totWasm / totNat).toFixed(2)}x (budget <= ${BUDGET.wasmVsNative}x): ` +
   `${verdict(worstNative <= BUDGET.wasmVsNative)} (${rows.filter((r) => r.wasmVsNative <= BUDGET.wasmVsNative).length} of ${rows.length} definitions within)`);
 console.log(`  wasm vs DuckDB-WASM, same data, same page: smallest ${worstDuck.toFixed(1)}x faster, all together ${(totDuck / totWasm).toFixed(1)}x (budget >= ${BUDGET.duckdbVsWasm}x): ` +

@@ -29,7 +29,7 @@ const failures = [];
 const check = (ok, what) => { if (!ok) failures.push(what); console.log(`${ok ? "ok  " : "FAIL"} ${what}`); };
 
 /**
- * The public view's attrition rule (docs/PRODUCT.md §6), written from the rule rather than from the
+ * The public view's attrition rule (docs/decisions.md §6), written from the rule rather than from the
  * core's code: a count is shown when it is 0 or at least k and differs by 0 or at least k from
  * every count shown before it, the population's size included; an event count is shown on the
  * same terms among event counts, and never beside a masked person count.

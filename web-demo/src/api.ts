@@ -21,7 +21,7 @@ export type {
   ProtectedStep, Summary,
 };
 
-/** Disclosure threshold of the public view (docs/PRODUCT.md §6). */
+/** Disclosure threshold of the public view (docs/decisions.md §6). */
 export const K = 10;
 
 /** Code systems offered by the code search. */

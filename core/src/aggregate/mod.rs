@@ -1,4 +1,4 @@
-//! Aggregates over a cohort (docs/PRODUCT.md §5): counts by strata, incidence rates, prevalence,
+//! Aggregates over a cohort (docs/decisions.md §5): counts by strata, incidence rates, prevalence,
 //! Kaplan–Meier survival, baseline characterisation ("Table 1") and treatment pathways.
 //!
 //! Every aggregate takes `(&EventStore, &CohortRows, options)` and returns an [`Aggregate`]: an
@@ -280,7 +280,7 @@ impl Aggregate {
     }
 }
 
-/// Age bandings used by the strata (docs/PRODUCT.md §5, docs/SNDS.md §6).
+/// Age bandings used by the strata (docs/decisions.md §5, docs/snds-facts.md §6).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AgeBands {

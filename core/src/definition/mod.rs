@@ -1,4 +1,4 @@
-//! Cohort definitions (docs/PRODUCT.md §4): the JSON document a student or an analyst writes, its
+//! Cohort definitions (docs/decisions.md §4): the JSON document a student or an analyst writes, its
 //! serde model, its JSON Schema, its validation and the example library.
 //!
 //! The semantics follow the OHDSI cohort expression (circe), adapted to SNDS codes:

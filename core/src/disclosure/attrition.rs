@@ -1,4 +1,4 @@
-//! Disclosure control of an attrition table (docs/PRODUCT.md §6).
+//! Disclosure control of an attrition table (docs/decisions.md §6).
 //!
 //! An attrition publishes, step after step, the persons and index events still in the cohort and
 //! what each step removed. The counts of successive steps are nested (each step keeps a subset

@@ -1,4 +1,4 @@
-//! Disclosure control (docs/PRODUCT.md §6, docs/SNDS.md §7): the one layer every aggregate passes through
+//! Disclosure control (docs/decisions.md §6, docs/snds-facts.md §7): the one layer every aggregate passes through
 //! before it is displayed or exported.
 //!
 //! [`protect`] applies, to a set of tables published together:

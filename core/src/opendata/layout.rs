@@ -1,4 +1,4 @@
-//! The published layouts (docs/SNDS.md §6): their columns, how a header tells them apart, how their
+//! The published layouts (docs/snds-facts.md §6): their columns, how a header tells them apart, how their
 //! values are read, and how spreadsheet damage is undone.
 
 /// Type of a column in an open-data layout.

@@ -1,4 +1,4 @@
-//! Open aggregates of the Assurance Maladie (docs/SNDS.md §6): readers for every published layout,
+//! Open aggregates of the Assurance Maladie (docs/snds-facts.md §6): readers for every published layout,
 //! writers that export protected aggregates in the real layouts, and direct standardisation of
 //! Data pathologies prevalences.
 //!

@@ -1,4 +1,4 @@
-//! The synthetic population generator (docs/PRODUCT.md §3.4).
+//! The synthetic population generator (docs/decisions.md §3.4).
 //!
 //! A seeded, deterministic generator of SNDS-shaped histories whose marginals follow published
 //! French figures (`core/CALIBRATION.md`) and whose histories are medically coherent

@@ -1,4 +1,4 @@
-//! SNDS source tables → [`Population`], with the usual quality filters (docs/SNDS.md §2–4).
+//! SNDS source tables → [`Population`], with the usual quality filters (docs/snds-facts.md §2–4).
 //!
 //! Filters, each reported as a [`FilterReport`] (also when it removes nothing):
 //! - `ER_PRS_F`: lines with `DPN_QLF = 71` (sent for information) and lines with

@@ -51,7 +51,7 @@ pub const VISIT_SURCHARGE_EVERY: i64 = 30;
 /// Every how many stays two erroneous copies (return code, GHM 90) are added.
 pub const STAY_ERROR_EVERY: u32 = 40;
 
-/// The traps of real extracts that [`render_with`] can add to the tables (docs/PRODUCT.md §3.4),
+/// The traps of real extracts that [`render_with`] can add to the tables (docs/decisions.md §3.4),
 /// each undone on load by [`super::flatten()`]. Which rows they touch depends only on the
 /// population, so the same population gives the same tables.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -1,5 +1,5 @@
 //! Arrow schemas of the SNDS source tables Cohorte reads and writes, with the real table and
-//! column names (docs/SNDS.md §2–4). Each column is described by a [`Column`]: its name, Arrow type,
+//! column names (docs/snds-facts.md §2–4). Each column is described by a [`Column`]: its name, Arrow type,
 //! whether a file must hold it, and its meaning.
 //!
 //! Types: dates are `Date32`, codes `Utf8`, counts `Int32`, row numbers of the DCIR join key
